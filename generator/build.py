@@ -1,0 +1,181 @@
+"""Build orchestration: load → render → write atomically.
+
+The new site is written into a fresh folder beside ``output/`` and swapped in only when
+every page rendered, so a failed build leaves the previous site untouched. A manifest
+(path and SHA-256 of every file) is written with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import opendata
+from .problems import BuildFailed, Problems
+from .render import TemplateProblem, make_environment, render_page, template_dirs
+from .site import Site, load_site
+
+MANIFEST = ".gongkai-manifest.json"
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the command line and the benchmarks."""
+
+    site: Site
+    output_dir: Path
+    pages: int
+    files: int
+    bytes: int
+    seconds: float
+
+
+class Outputs:
+    """The files of a build, keyed by output path; two sources for one path is an error."""
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        self.files: dict[str, bytes | Path] = {}
+        self.origin: dict[str, str] = {}
+
+    def add(self, path: str, content: bytes | Path, origin: str) -> None:
+        if path in self.files:
+            self.problems.error(origin, None, f"输出文件 {path} 有两个来源：{self.origin[path]} 和 {origin}",
+                                "两个来源会写到同一个地址；改掉其中一个的标识或文件名。")
+            return
+        self.files[path] = content
+        self.origin[path] = origin
+
+    def check_conflicts(self) -> None:
+        """A file may not sit where another output needs a folder (a/b vs a/b/index.html)."""
+        dirs = {p.rsplit("/", 1)[0] for p in self.files if "/" in p}
+        expanded = set()
+        for d in dirs:
+            parts = d.split("/")
+            expanded.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        for path in sorted(self.files):
+            if path in expanded:
+                self.problems.error(self.origin[path], None,
+                                    f"输出文件 {path} 与同名的文件夹冲突",
+                                    "改掉这个附件或文档的名称。")
+
+
+def collect_outputs(site: Site, problems: Problems) -> Outputs:
+    """Everything to write: rendered pages, open data, theme assets and attachments."""
+    outputs = Outputs(problems)
+    env = make_environment(site.root)
+    for page in site.pages:
+        origin = problems.rel(page.sources[0]) if page.sources else page.template
+        try:
+            outputs.add(page.output, render_page(env, site, page), origin)
+        except TemplateProblem as t:
+            problems.error(t.path, t.line, t.message, t.hint)
+            raise BuildFailed(problems) from None
+    outputs.add("api/documents.json", opendata.documents_json(site), "api")
+    outputs.add("api/tasks.json", opendata.tasks_json(site), "api")
+    outputs.add("api/tasks.csv", opendata.tasks_csv(site), "api")
+    outputs.add("sitemap.xml", opendata.sitemap_xml(site), "sitemap")
+    outputs.add("robots.txt", opendata.robots_txt(site), "robots")
+    assets: dict[str, Path] = {}
+    for folder in reversed(template_dirs(site.root)):      # theme first, site overrides
+        root = folder / "assets"
+        if root.is_dir():
+            for f in sorted(root.rglob("*")):
+                if f.is_file() and not f.name.startswith("."):
+                    assets["assets/" + f.relative_to(root).as_posix()] = f
+    for path, src in sorted(assets.items()):
+        outputs.add(path, src, problems.rel(src))
+    for doc in site.documents:
+        for att in doc.attachments:
+            if att.file:
+                outputs.add(f"documents/{doc.id}/{att.file}", doc.folder / att.file,
+                            problems.rel(doc.source))
+    outputs.check_conflicts()
+    return outputs
+
+
+def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> None:
+    """Refuse output folders whose replacement would destroy sources or unknown files."""
+    out, site = output_dir.resolve(), site_dir.resolve()
+    if out == site or out in site.parents:
+        problems.error(output_dir, None, "输出文件夹不能是网站文件夹本身或它的上级",
+                       "构建会整体替换输出文件夹；请用 output/ 或另一个空文件夹。")
+    for protected in ("content", "templates"):
+        p = (site / protected).resolve()
+        if out == p or p in out.parents:
+            problems.error(output_dir, None, f"输出文件夹不能放在 {protected}/ 里", "请用 output/。")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        problems.error(output_dir, None, "输出文件夹已存在，且不是 gongkai 生成的",
+                       "为了不误删文件，构建只替换自己生成过的文件夹；换一个输出文件夹，或先手动清空它。")
+
+
+def write_atomic(output_dir: Path, outputs: Outputs) -> int:
+    """Write every file into a fresh folder, then swap it in place of ``output_dir``."""
+    parent = output_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{output_dir.name}.tmp-{os.getpid()}"
+    old = parent / f".{output_dir.name}.old-{os.getpid()}"
+    for stale in (tmp, old):
+        if stale.exists():
+            shutil.rmtree(stale)
+    total = 0
+    manifest: dict[str, str] = {}
+    try:
+        made: set[Path] = set()
+        for rel in sorted(outputs.files):
+            target = tmp / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            content = outputs.files[rel]
+            data = content.read_bytes() if isinstance(content, Path) else content
+            target.write_bytes(data)
+            total += len(data)
+            manifest[rel] = hashlib.sha256(data).hexdigest()
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True) + "\n",
+                                    encoding="utf-8")
+        if output_dir.exists():
+            output_dir.rename(old)
+        tmp.rename(output_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not output_dir.exists():
+            old.rename(output_dir)       # put the previous site back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return total
+
+
+def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,
+               problems: Problems | None = None) -> BuildResult:
+    """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem."""
+    start = time.perf_counter()
+    site_dir = site_dir.resolve()
+    output_dir = (output_dir or site_dir / "output").absolute()
+    problems = problems if problems is not None else Problems(site_dir)
+    check_output_dir(site_dir, output_dir, problems)
+    site = load_site(site_dir, problems, drafts=drafts)
+    if site is None or problems.has_errors():
+        raise BuildFailed(problems)
+    outputs = collect_outputs(site, problems)
+    if problems.has_errors():
+        raise BuildFailed(problems)
+    size = write_atomic(output_dir, outputs)
+    return BuildResult(site, output_dir, len(site.pages), len(outputs.files), size,
+                       time.perf_counter() - start)
+
+
+def check_site(site_dir: Path, drafts: bool = False) -> tuple[Site | None, Problems]:
+    """Load, validate and render everything in memory; write nothing."""
+    problems = Problems(site_dir.resolve())
+    site = load_site(site_dir.resolve(), problems, drafts=drafts)
+    if site is not None and not problems.has_errors():
+        try:
+            collect_outputs(site, problems)
+        except BuildFailed:
+            pass
+    return site, problems

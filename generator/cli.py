@@ -1,0 +1,132 @@
+"""The ``gongkai`` command line: thin wrappers around build, check and new."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .problems import BuildFailed, Problems
+
+DESCRIPTION = """\
+Gongkai（公开）把 config.yaml 和 content/ 里的文档生成为政务公开网站（静态网页）。
+
+常用命令：
+  gongkai build            在网站文件夹里运行：生成网站到 output/
+  gongkai check            只检查，不生成：列出所有错误和警告
+  gongkai new site 文件夹   新建一个网站文件夹（含示例配置和示例文档）
+  gongkai new document 标识 在当前网站里新建一个文档，例如 gongkai new document licheng-2025-gkyd
+
+出错时会显示“文件:行号: 错误: 说明”，下一行“提示”告诉您怎么改。
+"""
+
+
+def _site_dir(args: argparse.Namespace) -> Path:
+    return Path(args.site).expanduser() if args.site else Path.cwd()
+
+
+def _print_problems(problems: Problems, stream=sys.stderr, quiet_notices: bool = False) -> None:
+    for p in problems.sorted():
+        if quiet_notices and p.severity == "notice":
+            continue
+        print(p.format(), file=stream)
+
+
+def _summary(problems: Problems) -> str:
+    return f"{len(problems.errors)} 个错误，{len(problems.warnings)} 个警告"
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+    site_dir = _site_dir(args)
+    problems = Problems(site_dir.resolve())
+    out = Path(args.output).expanduser() if args.output else None
+    try:
+        result = build_site(site_dir, out, drafts=args.drafts, problems=problems)
+    except BuildFailed:
+        _print_problems(problems)
+        print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)
+        return 1
+    _print_problems(problems, quiet_notices=not args.verbose)
+    if args.strict and problems.warnings:
+        print(f"\n--strict：有 {len(problems.warnings)} 个警告，按错误处理。", file=sys.stderr)
+        return 1
+    print(f"已生成 {result.pages} 个页面、{result.files} 个文件（{result.bytes / 1024:.0f} KB），"
+          f"用时 {result.seconds:.2f} 秒。")
+    print(f"网站在：{result.output_dir}")
+    print(f"用浏览器打开：{(result.output_dir / 'index.html').as_uri()}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build import check_site
+    site, problems = check_site(_site_dir(args), drafts=args.drafts)
+    _print_problems(problems, quiet_notices=not args.verbose)
+    failed = problems.has_errors() or (args.strict and problems.warnings)
+    if site is not None:
+        tasks = sum(len(r) for r in site.task_rows.values())
+        print(f"{len(site.documents)} 个文件将发布（{len(site.withheld)} 个不公开），"
+              f"{tasks} 项任务，{len(site.unit_rows)} 个责任单位，{len(site.pages)} 个页面。")
+    print(("检查未通过：" if failed else "检查通过：") + _summary(problems) + "。")
+    return 1 if failed else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_document, new_site
+    try:
+        if args.what == "site":
+            path = new_site(Path(args.name))
+            print(f"已新建网站：{path}\n下一步：cd {path} && gongkai build")
+        else:
+            path = new_document(_site_dir(args), args.name, args.title)
+            print(f"已新建文档：{path}\n编辑它的元数据和正文，然后运行 gongkai build。")
+    except ScaffoldError as e:
+        print(f"错误: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"gongkai {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", metavar="文件夹", help="网站文件夹（含 config.yaml），默认是当前文件夹")
+        p.add_argument("--drafts", action="store_true", help="包括草稿（draft: true）的文档")
+        p.add_argument("--strict", action="store_true", help="把警告也当作错误（发布前用）")
+        p.add_argument("-v", "--verbose", action="store_true", help="也显示提示信息（例如哪些文档不公开）")
+
+    b = sub.add_parser("build", help="生成网站到 output/", description="检查全部内容并生成网站。"
+                       "有任何错误时不写入任何文件，原来的 output/ 保持不变。")
+    common(b)
+    b.add_argument("--output", metavar="文件夹", help="输出文件夹，默认是网站文件夹里的 output/")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="只检查，不生成", description="读取并检查全部内容和模板，"
+                       "列出所有错误和警告，不写入任何文件。")
+    common(c)
+    c.set_defaults(func=cmd_check)
+
+    n = sub.add_parser("new", help="新建网站或文档", description="gongkai new site 文件夹 —— 新建网站；"
+                       "gongkai new document 标识 [--title 标题] —— 在网站里新建文档。")
+    n.add_argument("what", choices=("site", "document"), help="site（网站）或 document（文档）")
+    n.add_argument("name", help="网站文件夹名，或文档标识（小写字母、数字、连字符）")
+    n.add_argument("--title", default="", help="文档标题")
+    n.add_argument("--site", metavar="文件夹", help="网站文件夹，默认是当前文件夹")
+    n.set_defaults(func=cmd_new)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Models and loaders for the sources under ``content/``: documents, task lists, units."""

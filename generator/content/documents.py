@@ -1,0 +1,227 @@
+"""Documents: ``content/documents/<id>/index.md`` with disclosure metadata and a body.
+
+Loading parses the front matter against :data:`DOCUMENT_SCHEMA`, converts the Markdown
+body (numbered parts become headings with stable anchors), and loads the optional
+``tasks.yaml``. Nothing here decides what gets published: the site does that.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+
+from ..numbering import GongwenExtension, Heading
+from ..problems import Problems
+from ..schema import ID_HINT, ID_RE, Field, Schema
+from ..yamlload import YamlProblem, load_yaml
+from .sources import read_text, split_front_matter
+from .tasks import TaskList, load_tasks
+
+DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
+PUBLIC = "主动公开"
+VALIDITIES = ("有效", "全文有效", "部分失效", "部分废止", "全文失效", "全文废止", "尚未生效",
+              "已修改", "失效", "废止")
+VALID = ("有效", "全文有效")
+
+ATTACHMENT_SCHEMA = Schema([
+    Field("title", required=True, label="附件名称"),
+    Field("file", label="附件文件"),
+    Field("note", label="附件说明"),
+], what="附件")
+
+DOCUMENT_SCHEMA = Schema([
+    Field("title", required=True, label="标题"),
+    Field("index_no", label="索引号"),
+    Field("doc_no", label="文号"),
+    Field("issuer", label="发布机构"),
+    Field("topic", label="主题分类"),
+    Field("written", kind="date", label="成文日期"),
+    Field("published", kind="date", label="发布日期"),
+    Field("validity", label="有效性", choices=VALIDITIES),
+    Field("disclosure", required=True, label="公开属性", choices=DISCLOSURES,
+          hint="写 disclosure: 主动公开（或 依申请公开、不予公开）。只有主动公开的文件会发布到网站。"),
+    Field("doc_type", label="文件类型"),
+    Field("keywords", kind="list", item="str", label="主题词", default=list),
+    Field("unit_scope", kind="id", label="单位范围"),
+    Field("attachments", kind="list", item=ATTACHMENT_SCHEMA, label="附件", default=list),
+    Field("tasks_note", label="任务分工说明"),
+    Field("draft", kind="bool", label="草稿", default=False),
+], what="文档元数据")
+
+# Files a document folder may hold that are not attachments.
+SOURCE_FILES = {"index.md", "tasks.yaml"}
+IGNORED_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    title: str
+    file: str | None
+    note: str | None
+    line: int
+
+    @property
+    def url_name(self) -> str | None:
+        return self.file
+
+
+@dataclass(frozen=True)
+class Document:
+    """One published or unpublished document, with its metadata, body and task list."""
+
+    id: str
+    source: Path
+    title: str
+    index_no: str | None
+    doc_no: str | None
+    issuer: str | None
+    topic: str | None
+    written: dt.date | None
+    published: dt.date | None
+    validity: str | None
+    disclosure: str
+    doc_type: str | None
+    keywords: tuple[str, ...]
+    unit_scope: str | None
+    attachments: tuple[Attachment, ...]
+    tasks_note: str | None
+    draft: bool
+    body_html: str
+    headings: tuple[Heading, ...]
+    tasks: TaskList | None
+    lines: dict
+
+    @property
+    def folder(self) -> Path:
+        return self.source.parent
+
+    @property
+    def url(self) -> str:
+        return f"documents/{self.id}/"
+
+    @property
+    def tasks_url(self) -> str:
+        return f"documents/{self.id}/tasks/"
+
+    @property
+    def date(self) -> dt.date | None:
+        """The date lists sort and group by: 发布日期, else 成文日期."""
+        return self.published or self.written
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+    @property
+    def is_public(self) -> bool:
+        return self.disclosure == PUBLIC and not self.draft
+
+    @property
+    def is_valid(self) -> bool:
+        return self.validity is None or self.validity in VALID
+
+
+def markdown_converter() -> markdown.Markdown:
+    """A Markdown converter for document bodies; raw HTML is shown as text, not run."""
+    md = markdown.Markdown(extensions=["tables", "sane_lists", GongwenExtension()],
+                           output_format="html")
+    # Raw HTML in a body is escaped rather than passed through: editors paste text from
+    # portals, and a pasted <script> must never reach readers.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+def render_body(md: markdown.Markdown, text: str) -> tuple[str, tuple[Heading, ...]]:
+    md.reset()
+    html = md.convert(text)
+    return html, tuple(getattr(md, "gongwen_headings", ()))
+
+
+def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Document | None:
+    """Load one document folder; report every problem; None when it cannot be used."""
+    doc_id = folder.name
+    source = folder / "index.md"
+    if not ID_RE.match(doc_id):
+        problems.error(folder, None, f"文档文件夹名 “{doc_id}” 不是有效的标识",
+                       ID_HINT + "文件夹名就是文档的永久地址，确定后不要再改。")
+        return None
+    if not source.is_file():
+        problems.error(folder, None, "文档文件夹里没有 index.md",
+                       "每个文档文件夹都需要一个 index.md；可运行 `gongkai new document 标识` 生成。")
+        return None
+    text = read_text(source, problems)
+    if text is None:
+        return None
+    parts = split_front_matter(text)
+    if parts is None:
+        problems.error(source, 1, "缺少元数据（front matter）",
+                       "文件第一行写 ---，接着写元数据（title: …、disclosure: … 等），再写一行 --- 结束，然后是正文。")
+        return None
+    front, body, body_line = parts
+    try:
+        data = load_yaml(front, line_offset=1)
+    except YamlProblem as p:
+        problems.error(source, p.line, p.message, p.hint)
+        return None
+    if data is None:
+        problems.error(source, 1, "元数据是空的", "至少写上 title: 和 disclosure: 两项。")
+        return None
+    before = len(problems.errors)
+    values = DOCUMENT_SCHEMA.check(data, source, problems, 1)
+    if values is None:
+        return None
+    lines = {k: data.line_of(k) for k in data} if hasattr(data, "line_of") else {}
+    attachments = tuple(_attachments(folder, values["attachments"], source, problems))
+    _warn_unlisted_files(folder, attachments, problems)
+    tasks = None
+    if (folder / "tasks.yaml").exists():
+        tasks = load_tasks(folder / "tasks.yaml", problems)
+    if len(problems.errors) > before or not values["title"] or not values["disclosure"]:
+        return None
+    html, headings = render_body(md, body)
+    if not body.strip():
+        problems.warning(source, body_line, "正文是空的", "在第二个 --- 之后写上文件正文。")
+    return Document(
+        id=doc_id, source=source, title=values["title"], index_no=values["index_no"],
+        doc_no=values["doc_no"], issuer=values["issuer"], topic=values["topic"],
+        written=values["written"], published=values["published"], validity=values["validity"],
+        disclosure=values["disclosure"], doc_type=values["doc_type"],
+        keywords=tuple(values["keywords"]), unit_scope=values["unit_scope"],
+        attachments=attachments, tasks_note=values["tasks_note"], draft=values["draft"],
+        body_html=html, headings=headings, tasks=tasks, lines=lines,
+    )
+
+
+def _attachments(folder: Path, entries: list[dict], source: Path,
+                 problems: Problems) -> list[Attachment]:
+    out = []
+    for entry in entries:
+        name = entry.get("file")
+        if name is not None:
+            if "/" in name or "\\" in name or name.startswith(".") or name in SOURCE_FILES:
+                problems.error(source, entry["_line"], f"附件文件名 “{name}” 不可用",
+                               "附件放在文档文件夹里，file: 只写文件名，例如 file: 任务分工表.pdf。")
+                continue
+            if not (folder / name).is_file():
+                problems.error(source, entry["_line"], f"找不到附件文件 “{name}”",
+                               f"把文件放进 {problems.rel(folder)}/，或改正 file: 的文件名（注意大小写和扩展名）。")
+                continue
+        if entry.get("title"):
+            out.append(Attachment(entry["title"], name, entry.get("note"), entry["_line"]))
+    return out
+
+
+def _warn_unlisted_files(folder: Path, attachments: tuple[Attachment, ...],
+                         problems: Problems) -> None:
+    # A file dropped into a document folder is not published unless it is listed: that
+    # keeps drafts and scans that were never meant for the public off the site.
+    listed = {a.file for a in attachments if a.file}
+    for path in sorted(folder.iterdir()):
+        if path.name in SOURCE_FILES or path.name in listed or path.name in IGNORED_FILES:
+            continue
+        if path.is_file():
+            problems.warning(path, None, "这个文件没有在 attachments 中列出，不会发布",
+                             "要发布它，在 index.md 的 attachments 里加一项 {title: …, file: " + path.name + "}。")

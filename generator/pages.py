@@ -1,0 +1,61 @@
+"""Pages: what is written where. Each page owns its URL and output path, computed once.
+
+URLs are site-relative (``documents/laiwu-2024-gkyd/``) and links between pages are
+made relative (``../../units/x/``), so the same output works at a domain root, under a
+sub-path of ``base_url`` and in the preview server. Only pages served at unknown
+addresses (the 404 page) use root-relative links with the base path.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+
+def output_path(url: str) -> str:
+    """The file a URL is written to: ``a/b/`` → ``a/b/index.html``; ``x.xml`` stays."""
+    if url == "" or url.endswith("/"):
+        return url + "index.html"
+    return url
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """Link from the page at ``from_url`` to ``to_url`` (both site-relative)."""
+    to_url, _, fragment = to_url.partition("#")
+    from_dir = from_url if from_url.endswith("/") or from_url == "" else posixpath.dirname(from_url)
+    depth = len([p for p in from_dir.split("/") if p])
+    target = "../" * depth + to_url
+    if target == "":
+        target = "./"
+    target = quote(target, safe="/:%._-~")
+    return target + ("#" + fragment if fragment else "")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page: its kind, URL, template, title, the source it comes from and data.
+
+    ``data`` holds the objects the template shows (a document, a unit, a group of
+    documents); ``sources`` lists the files whose change alters this page.
+    """
+
+    kind: str
+    url: str
+    template: str
+    title: str
+    column: str                      # 栏目 name for the ColumnName meta tag and breadcrumbs
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    sources: tuple[Path, ...] = ()
+    absolute_links: bool = False     # for pages served at any address (404)
+
+    @property
+    def output(self) -> str:
+        return output_path(self.url)
+
+    def rel(self, to_url: str, base_path: str = "/") -> str:
+        """Link from this page to a site-relative URL."""
+        if self.absolute_links:
+            return quote(base_path + to_url, safe="/:%._-~#")
+        return relative_url(self.url, to_url)

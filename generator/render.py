@@ -1,0 +1,123 @@
+"""Rendering: a Jinja environment over the site's templates and the built-in theme.
+
+``render_page`` is a pure function of (site, page): the same inputs give the same
+bytes, which is what makes builds reproducible and lets later rebuilds skip pages.
+Templates are looked up in the site's own ``templates/`` first, then in the theme,
+file by file, so a site overrides only what it changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .pages import Page
+from .site import Site, TaskRow
+
+THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass
+class TemplateProblem(Exception):
+    """A template that failed to load or render: file, line and message."""
+
+    path: str
+    line: int | None
+    message: str
+    hint: str = ""
+
+
+def template_dirs(site_root: Path) -> list[Path]:
+    """Search path: the site's templates/ (if any) before the built-in theme."""
+    dirs = []
+    own = site_root / "templates"
+    if own.is_dir() and own.resolve() != THEME_DIR.resolve():
+        dirs.append(own)
+    dirs.append(THEME_DIR)
+    return dirs
+
+
+def make_environment(site_root: Path) -> jinja2.Environment:
+    """Jinja with StrictUndefined (a typo is an error, not a blank) and autoescape."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(site_root)]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["isodate"] = isodate
+    env.globals["merge_cells"] = merge_cells
+    return env
+
+
+def isodate(value: dt.date | None, empty: str = "") -> str:
+    """Dates are shown YYYY-MM-DD, as disclosure pages require."""
+    return value.isoformat() if value else empty
+
+
+def merge_cells(rows: tuple[TaskRow, ...]) -> list[dict[str, Any]]:
+    """Rows of a task table with rowspans for equal neighbouring section and item cells.
+
+    A span of 0 means the cell is covered by the one above and is not written.
+    """
+    out: list[dict[str, Any]] = [{"row": r, "section_span": 1, "item_span": 1} for r in rows]
+    for key, span in (("section", "section_span"), ("item", "item_span")):
+        start = 0
+        for i in range(1, len(out) + 1):
+            same = (i < len(out)
+                    and getattr(out[i]["row"].task, key) == getattr(out[start]["row"].task, key)
+                    and (key == "section" or out[i]["row"].task.section == out[start]["row"].task.section))
+            if not same:
+                out[start][span] = i - start
+                for j in range(start + 1, i):
+                    out[j][span] = 0
+                start = i
+    return out
+
+
+def render_page(env: jinja2.Environment, site: Site, page: Page) -> bytes:
+    """Render one page to UTF-8 bytes; raise :class:`TemplateProblem` on template errors."""
+    base_path = site.config.base_path
+
+    def rel(url: str) -> str:
+        return page.rel(url, base_path)
+
+    try:
+        template = env.get_template(page.template)
+        html = template.render(site=site, config=site.config, page=page, rel=rel, **page.data)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateProblem(_template_path(e.filename, page.template), e.lineno,
+                              f"模板语法错误：{e.message}", "检查这一行的 {{ }} 和 {% %} 是否成对。") from None
+    except jinja2.TemplateNotFound as e:
+        raise TemplateProblem(f"templates/{e.name}", None, f"找不到模板 {e.name}",
+                              "检查模板文件名，或删除网站 templates/ 中的覆盖以使用内置主题。") from None
+    except Exception as e:  # any error raised while a template runs
+        path, line = _template_frame(e, page.template)
+        hint = ("模板用到了不存在的变量或属性；检查拼写。" if isinstance(e, jinja2.UndefinedError)
+                else "模板运行出错。")
+        raise TemplateProblem(path, line, f"渲染 {page.url or '首页'} 时出错：{e}", hint) from None
+    return html.encode("utf-8")
+
+
+def _template_path(filename: str | None, fallback: str) -> str:
+    if not filename:
+        return f"templates/{fallback}"
+    p = Path(filename)
+    for d in (THEME_DIR,):
+        try:
+            return "templates/" + p.resolve().relative_to(d.resolve()).as_posix()
+        except ValueError:
+            pass
+    return p.as_posix()
+
+
+def _template_frame(error: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The innermost template file and line in the traceback of a render error."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return _template_path(frame.filename, fallback), frame.lineno
+    return f"templates/{fallback}", None

@@ -1,0 +1,200 @@
+"""The Site: every source loaded and checked, references resolved, pages planned.
+
+``load_site`` is the first of the two phases. It reads config and content, collects
+every problem in one pass, resolves unit names and computes every page's URL once. It
+writes nothing. The second phase (:mod:`generator.build`) renders and writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
+
+from .config import Config, load_config
+from .content.documents import Document, load_document, markdown_converter
+from .content.tasks import Task
+from .content.units import Unit, UnitRegistry, load_units
+from .pages import Page
+from .problems import Problems
+
+CONTENT_DIR = "content"
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A task with its document and its unit names resolved to registry units."""
+
+    document: Document
+    task: Task
+    units: tuple[Unit, ...]
+    lead_units: tuple[Unit, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Documents sharing a year, issuer or topic, with the page that lists them."""
+
+    key: str            # the value shown: 2024, 济南市历城区人民政府办公室 …
+    slug: str
+    documents: tuple[Document, ...]
+
+
+@dataclass
+class Site:
+    """Everything the render phase needs; built once by :func:`load_site`."""
+
+    root: Path
+    config: Config
+    documents: tuple[Document, ...]          # published ones, newest first
+    withheld: tuple[str, ...]                # ids of documents not published (no text kept)
+    units: UnitRegistry
+    task_rows: dict[str, tuple[TaskRow, ...]]    # by document id
+    unit_rows: dict[str, tuple[TaskRow, ...]]    # by unit id
+    years: tuple[Group, ...]
+    issuers: tuple[Group, ...]
+    topics: tuple[Group, ...]
+    pages: tuple[Page, ...] = ()
+    problems: Problems | None = field(default=None, repr=False)
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+def load_site(site_dir: Path, problems: Problems, drafts: bool = False) -> Site | None:
+    """Load and resolve a whole site; None when any error was reported."""
+    config = load_config(site_dir, problems)
+    content = site_dir / CONTENT_DIR
+    if not content.is_dir():
+        problems.error(content, None, "找不到 content/ 文件夹",
+                       "网站文件夹里需要 content/documents/ 存放文档；可运行 `gongkai new site` 生成示例。")
+        return None
+    units = load_units(content, problems)
+    md = markdown_converter()
+    loaded: list[Document] = []
+    doc_root = content / "documents"
+    folders = sorted(p for p in doc_root.iterdir() if p.is_dir()) if doc_root.is_dir() else []
+    for folder in folders:
+        doc = load_document(folder, problems, md)
+        if doc is not None:
+            loaded.append(doc)
+    if doc_root.is_dir():
+        for stray in sorted(p for p in doc_root.iterdir() if p.is_file()):
+            problems.warning(stray, None, "文件直接放在 content/documents/ 下，不会发布",
+                             "每个文档用一个文件夹：content/documents/<标识>/index.md。")
+    _check_unique_index_numbers(loaded, problems)
+
+    published: list[Document] = []
+    withheld: list[str] = []
+    for doc in loaded:
+        if doc.draft and not drafts:
+            problems.notice(doc.source, doc.lines.get("draft"), "草稿，不发布", "发布时删去 draft: true。")
+            continue
+        if doc.disclosure != "主动公开":
+            # Only 主动公开 documents are ever rendered; the others are dropped here so that
+            # no later step (lists, unit pages, open data) can see their text.
+            problems.notice(doc.source, doc.lines.get("disclosure"),
+                            f"公开属性为“{doc.disclosure}”，不发布到网站")
+            withheld.append(doc.id)
+            continue
+        published.append(doc)
+    published.sort(key=lambda d: (-(d.date.toordinal() if d.date else 0), d.id))
+
+    task_rows = {doc.id: _resolve_tasks(doc, units, problems) for doc in published if doc.tasks}
+    if problems.has_errors() or config is None:
+        return None
+    unit_rows: dict[str, list[TaskRow]] = {}
+    for rows in task_rows.values():
+        for row in rows:
+            for unit in dict.fromkeys(row.units + row.lead_units):
+                unit_rows.setdefault(unit.id, []).append(row)
+    site = Site(
+        root=site_dir, config=config, documents=tuple(published), withheld=tuple(withheld),
+        units=units, task_rows=task_rows,
+        unit_rows={k: tuple(v) for k, v in sorted(unit_rows.items())},
+        years=_group(published, lambda d: str(d.year) if d.year else None, lambda k: k),
+        issuers=_group(published, lambda d: d.issuer, _slug),
+        topics=_group(published, lambda d: d.topic, _slug),
+        problems=problems,
+    )
+    from .plan import plan_pages   # the page plan reads the whole Site
+    site.pages = plan_pages(site)
+    return site
+
+
+def _check_unique_index_numbers(docs: list[Document], problems: Problems) -> None:
+    seen: dict[str, Document] = {}
+    for doc in docs:
+        if not doc.index_no:
+            continue
+        key = doc.index_no.strip()
+        if key in seen:
+            other = seen[key]
+            problems.error(doc.source, doc.lines.get("index_no"), f"索引号 “{key}” 重复",
+                           f"{problems.rel(other.source)}:{other.lines.get('index_no')} 已使用这个索引号；"
+                           "索引号在全站必须唯一。")
+        else:
+            seen[key] = doc
+
+
+def _resolve_tasks(doc: Document, registry: UnitRegistry, problems: Problems) -> tuple[TaskRow, ...]:
+    assert doc.tasks is not None
+    path = doc.tasks.source
+    scope = doc.unit_scope
+    if scope is None:
+        if len(registry.scopes) == 1:
+            scope = next(iter(registry.scopes))
+        else:
+            available = "、".join(sorted(registry.scopes)) or "（没有）"
+            problems.error(doc.source, 1, "有任务分工表，但没有写 unit_scope",
+                           f"在元数据中写 unit_scope: 单位名册名（content/units/ 下的文件名，可选：{available}）。")
+            return ()
+    elif scope not in registry.scopes:
+        problems.error(doc.source, doc.lines.get("unit_scope"), f"找不到单位范围 “{scope}”",
+                       f"content/units/{scope}.yaml 不存在；可选：{'、'.join(sorted(registry.scopes)) or '（没有）'}。")
+        return ()
+    rows = []
+    for task in doc.tasks.tasks:
+        resolved = []
+        for names in (task.units, task.lead_units):
+            found = []
+            for name in names:
+                unit = registry.resolve(scope, name)
+                if unit is None:
+                    close = registry.suggest(scope, name)
+                    problems.error(path, task.line, f"责任单位 “{name}” 不在单位名册 content/units/{scope}.yaml 中",
+                                   (f"是不是“{'”“'.join(close)}”？" if close else "")
+                                   + f"在 content/units/{scope}.yaml 中加上这个单位，或把它作为别名（aliases）加到已有单位。")
+                else:
+                    found.append(unit)
+            resolved.append(tuple(dict.fromkeys(found)))
+        rows.append(TaskRow(doc, task, resolved[0], resolved[1]))
+    return tuple(rows)
+
+
+def _slug(text: str) -> str:
+    """ASCII address part for a Chinese name: pinyin initials, e.g. 区政府办公室 → qzfbgs."""
+    letters = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    letters = re.sub(r"[^a-z0-9]", "", letters)
+    return letters[:40] or "x"
+
+
+def _group(docs: list[Document], key_of, slug_of) -> tuple[Group, ...]:
+    groups: dict[str, list[Document]] = {}
+    for doc in docs:
+        key = key_of(doc)
+        if key:
+            groups.setdefault(key, []).append(doc)
+    out: list[Group] = []
+    used: dict[str, str] = {}
+    for key in sorted(groups):
+        slug = slug_of(key)
+        if slug in used:
+            # Two names with the same initials: tell them apart by a short hash of the
+            # name itself, so the address does not depend on which name came first.
+            slug = f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+        used[slug] = key
+        out.append(Group(key, slug, tuple(groups[key])))
+    return tuple(out)

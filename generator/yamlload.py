@@ -1,0 +1,133 @@
+"""Safe YAML loading that remembers line numbers and refuses what editors never need.
+
+Values come back as plain Python types, but mappings are :class:`LineDict` and lists are
+:class:`LineList`, which know the line of every key and item, so that schema errors can
+name ``path:line``. Dates stay strings (the schema checks them and can say what is wrong
+with 2024-02-30). Anchors and aliases are refused: editors have no use for them and they
+are the vehicle of the "billion laughs" memory bomb.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+# Limits that no real source comes near; they keep a mistaken or hostile file from
+# exhausting memory or time.
+MAX_DEPTH = 50
+
+
+class LineDict(dict):
+    """A dict that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A list that knows its own line and the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+@dataclass
+class YamlProblem(Exception):
+    """A YAML file that could not be read: message and 1-based line (offset applied)."""
+
+    message: str
+    line: int | None
+    hint: str = ""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without timestamps and aliases, building LineDict/LineList."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise YamlProblem("YAML 别名（*引用）不被支持", event.start_mark.line + 1,
+                              "把被引用的内容直接写出来；不要使用 & 和 *。")
+        self._depth = getattr(self, "_depth", 0) + 1
+        if self._depth > MAX_DEPTH:
+            raise YamlProblem(f"YAML 嵌套超过 {MAX_DEPTH} 层", self.peek_event().start_mark.line + 1,
+                              "检查缩进：内容不需要这么深的层次。")
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        return node
+
+    def construct_line_mapping(self, node: MappingNode) -> LineDict:
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise YamlProblem("键必须是简单的文字", key_node.start_mark.line + 1,
+                                  "键写成 `名称: 值` 的形式。")
+            key = str(key) if not isinstance(key, str) else key
+            if key in result:
+                raise YamlProblem(f"键 “{key}” 重复出现", key_node.start_mark.line + 1,
+                                  "每个键只写一次；删除或合并重复的那一行。")
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_line_sequence(self, node: SequenceNode) -> LineList:
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+# Keep dates as text: the schema parses them and can explain an impossible date.
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_line_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_line_sequence)
+
+_TAB_INDENT = re.compile(r"^( *)\t", re.M)
+
+
+def load_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document; raise :class:`YamlProblem` with a 1-based line."""
+    m = _TAB_INDENT.search(text)
+    try:
+        loader = _Loader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except YamlProblem as p:
+        if p.line is not None:
+            p.line += line_offset
+        raise
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = (mark.line + 1 + line_offset) if mark else None
+        hint = "检查这一行及上一行的缩进、冒号和引号；含有冒号或 # 的文字请用引号括起来。"
+        if m is not None:
+            hint = "YAML 不能用 Tab 缩进，请改用空格。"
+        problem = (e.problem or str(e)).strip()
+        raise YamlProblem(f"YAML 格式错误：{problem}", line, hint) from None
+    except yaml.YAMLError as e:
+        raise YamlProblem(f"YAML 格式错误：{e}", None,
+                          "检查文件的缩进、冒号和引号。") from None
+    except RecursionError:
+        raise YamlProblem("YAML 嵌套过深", None, "检查缩进。") from None
+    return data
