@@ -31,6 +31,9 @@ class TaskRow:
     task: Task
     units: tuple[Unit, ...]
     lead_units: tuple[Unit, ...]
+    # (name as published, unit): pages show the published wording and link to the unit
+    unit_refs: tuple[tuple[str, Unit], ...] = ()
+    lead_refs: tuple[tuple[str, Unit], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,9 @@ def _resolve_tasks(doc: Document, registry: UnitRegistry, problems: Problems) ->
         return ()
     rows = []
     for task in doc.tasks.tasks:
-        resolved = []
+        resolved, refs = [], []
         for names in (task.units, task.lead_units):
-            found = []
+            found, named = [], []
             for name in names:
                 unit = registry.resolve(scope, name)
                 if unit is None:
@@ -169,8 +172,10 @@ def _resolve_tasks(doc: Document, registry: UnitRegistry, problems: Problems) ->
                                    + f"在 content/units/{scope}.yaml 中加上这个单位，或把它作为别名（aliases）加到已有单位。")
                 else:
                     found.append(unit)
+                    named.append((name, unit))
             resolved.append(tuple(dict.fromkeys(found)))
-        rows.append(TaskRow(doc, task, resolved[0], resolved[1]))
+            refs.append(tuple(named))
+        rows.append(TaskRow(doc, task, resolved[0], resolved[1], refs[0], refs[1]))
     return tuple(rows)
 
 

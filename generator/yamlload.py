@@ -68,9 +68,11 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
         return node
 
+    line_offset = 0
+
     def construct_line_mapping(self, node: MappingNode) -> LineDict:
         result = LineDict()
-        result.line = node.start_mark.line + 1
+        result.line = node.start_mark.line + 1 + self.line_offset
         result.key_lines = {}
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
@@ -83,13 +85,13 @@ class _Loader(yaml.SafeLoader):
                 raise YamlProblem(f"键 “{key}” 重复出现", key_node.start_mark.line + 1,
                                   "每个键只写一次；删除或合并重复的那一行。")
             result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
+            result.key_lines[key] = key_node.start_mark.line + 1 + self.line_offset
         return result
 
     def construct_line_sequence(self, node: SequenceNode) -> LineList:
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        result.line = node.start_mark.line + 1 + self.line_offset
+        result.item_lines = [child.start_mark.line + 1 + self.line_offset for child in node.value]
         return result
 
 
@@ -109,6 +111,7 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
     m = _TAB_INDENT.search(text)
     try:
         loader = _Loader(text)
+        loader.line_offset = line_offset
         try:
             data = loader.get_single_data()
         finally:

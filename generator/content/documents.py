@@ -176,11 +176,15 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Do
     lines = {k: data.line_of(k) for k in data} if hasattr(data, "line_of") else {}
     attachments = tuple(_attachments(folder, values["attachments"], source, problems))
     _warn_unlisted_files(folder, attachments, problems)
+    # Errors in the front matter make the document unusable; errors in individual task
+    # rows do not, so that unit names in the other rows are still checked in this pass.
+    if len(problems.errors) > before or not values["title"] or not values["disclosure"]:
+        if (folder / "tasks.yaml").exists():
+            load_tasks(folder / "tasks.yaml", problems)
+        return None
     tasks = None
     if (folder / "tasks.yaml").exists():
         tasks = load_tasks(folder / "tasks.yaml", problems)
-    if len(problems.errors) > before or not values["title"] or not values["disclosure"]:
-        return None
     html, headings = render_body(md, body)
     if not body.strip():
         problems.warning(source, body_line, "正文是空的", "在第二个 --- 之后写上文件正文。")

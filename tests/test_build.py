@@ -1,0 +1,154 @@
+"""Build behaviour: deterministic, atomic, overridable templates, safe output folders."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, page_soup
+from generator.problems import BuildFailed
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path):
+    digests = []
+    for seed in ("0", "12345"):
+        out = tmp_path / f"out{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed, TZ="Pacific/Auckland" if seed == "0" else "UTC",
+                   LC_ALL="C")
+        subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(REPO),
+                        "--output", str(out)], check=True, env=env, capture_output=True, cwd=REPO)
+        digests.append(tree_digest(out))
+    assert digests[0] == digests[1]
+    assert len(digests[0]) > 50
+
+
+def test_failed_build_leaves_previous_output_untouched(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    out = tmp_path / "out"
+    site.build(out)
+    before = tree_digest(out)
+    site.document("b", front="title: 乙\ndisclosure: 主动公开\npublished: 2024-02-31\n")
+    with pytest.raises(BuildFailed):
+        site.build(out)
+    assert tree_digest(out) == before
+    # and a template that fails while rendering (after loading succeeded) too
+    site.document("b")
+    site.write("templates/list.html", "{{ nope }}")
+    with pytest.raises(BuildFailed):
+        site.build(out)
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no temporary folders left"
+
+
+def test_site_templates_override_the_theme_file_by_file(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    site.write("templates/home.html", '{% extends "base.html" %}{% block content %}<h1>本站首页</h1>{% endblock %}')
+    site.write("templates/assets/extra.css", "body{}")
+    out = tmp_path / "out"
+    site.build(out)
+    assert page_soup(out, "").h1.get_text() == "本站首页"
+    assert page_soup(out, "documents/a/").h1.get_text() == "文件a"   # theme template still used
+    assert (out / "assets" / "extra.css").exists() and (out / "assets" / "site.css").exists()
+
+
+def test_links_work_under_a_sub_path(make_site, tmp_path):
+    site = make_site()
+    site.write("config.yaml", (site.root / "config.yaml").read_text(encoding="utf-8").replace(
+        "https://test.example.gov.cn/", "https://www.example.gov.cn/zwgk/"))
+    site.document("a")
+    out = tmp_path / "out"
+    site.build(out)
+    doc = page_soup(out, "documents/a/")
+    assert doc.find("link", rel="canonical")["href"] == "https://www.example.gov.cn/zwgk/documents/a/"
+    assert doc.find("a", string="首页")["href"] == "../../"
+    notfound = page_soup(out, "404.html")
+    assert notfound.find("a", string="返回首页")["href"] == "/zwgk/"
+    assert notfound.find("link", rel="stylesheet")["href"] == "/zwgk/assets/site.css"
+
+
+def test_only_public_non_draft_documents_are_published(make_site, tmp_path):
+    site = make_site()
+    site.document("open", body="公开的正文\n")
+    site.document("onrequest", front="title: 依申请的文件标题\ndisclosure: 依申请公开\n", body="机密正文甲\n")
+    site.document("draft", front="title: 草稿标题\ndisclosure: 主动公开\ndraft: true\n", body="草稿正文乙\n")
+    out = tmp_path / "out"
+    result = site.build(out)
+    assert [d.id for d in result.site.documents] == ["open"]
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().decode("utf-8", "ignore")
+            for secret in ("依申请的文件标题", "机密正文甲", "草稿标题", "草稿正文乙", "onrequest"):
+                assert secret not in data, (secret, path)
+
+
+def test_attachments_are_copied_and_unlisted_files_are_not(make_site, tmp_path):
+    site = make_site()
+    site.document("a", front="title: 甲\ndisclosure: 主动公开\nattachments:\n  - title: 任务分工表\n    file: 分工表.pdf\n")
+    (site.root / "content/documents/a/分工表.pdf").write_bytes(b"%PDF-1.4 test")
+    (site.root / "content/documents/a/内部草稿.docx").write_bytes(b"secret")
+    out = tmp_path / "out"
+    result = site.build(out)
+    assert (out / "documents/a/分工表.pdf").read_bytes() == b"%PDF-1.4 test"
+    assert not (out / "documents/a/内部草稿.docx").exists()
+    assert any("内部草稿.docx" in p.path for p in result.site.problems.warnings)
+    link = page_soup(out, "documents/a/").select_one(".attachments a")
+    assert link.get_text() == "任务分工表" and link["href"].endswith("%E5%88%86%E5%B7%A5%E8%A1%A8.pdf")
+
+
+def test_output_folder_safety(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    for bad in (site.root, site.root / "content" / "out", tmp_path):
+        with pytest.raises(BuildFailed):
+            site.build(bad)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    with pytest.raises(BuildFailed) as info:
+        site.build(foreign)
+    assert "不是 gongkai 生成的" in info.value.problems.errors[0].message
+    assert (foreign / "keep.txt").read_text() == "mine"
+    assert (site.root / "content/documents/a/index.md").exists()
+
+
+def test_duplicate_output_is_an_error(make_site):
+    site = make_site()
+    site.document("a", front="title: 甲\ndisclosure: 主动公开\nattachments:\n  - title: 冲突\n    file: tasks\n",
+                  tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n")
+    (site.root / "content/documents/a/tasks").write_text("x")
+    problems = site.build_problems()
+    assert any("冲突" in p.message for p in problems.errors), [p.format() for p in problems]
+
+
+def test_new_site_and_new_document_build(tmp_path):
+    cli = [sys.executable, "-m", "generator"]
+    subprocess.run(cli + ["new", "site", str(tmp_path / "s")], check=True, cwd=REPO, capture_output=True)
+    subprocess.run(cli + ["new", "document", "licheng-2025-gkyd", "--title", "2025年要点: 示例",
+                          "--site", str(tmp_path / "s")], check=True, cwd=REPO, capture_output=True)
+    proc = subprocess.run(cli + ["build", "--drafts", "--site", str(tmp_path / "s")], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "s/output/documents/licheng-2025-gkyd/index.html").exists()
+    again = subprocess.run(cli + ["new", "document", "licheng-2025-gkyd", "--site", str(tmp_path / "s")],
+                           cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 1 and "已存在" in again.stderr
+    # without --drafts the scaffolded drafts are not published
+    proc = subprocess.run(cli + ["build", "--site", str(tmp_path / "s")], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert not (tmp_path / "s/output/documents/licheng-2025-gkyd").exists()
+
+
+def test_help_is_for_editors():
+    proc = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0 and "gongkai build" in proc.stdout and "提示" in proc.stdout
