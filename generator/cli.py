@@ -14,6 +14,7 @@ Gongkai（公开）把 config.yaml 和 content/ 里的文档生成为政务公�
 常用命令：
   gongkai build            在网站文件夹里运行：生成网站到 output/
   gongkai check            只检查，不生成：列出所有错误和警告
+  gongkai serve            生成并在 http://127.0.0.1:8000/ 预览
   gongkai new site 文件夹   新建一个网站文件夹（含示例配置和示例文档）
   gongkai new document 标识 在当前网站里新建一个文档，例如 gongkai new document licheng-2025-gkyd
 
@@ -71,6 +72,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"警告：在 {args.host} 上提供预览，同一网络中的其他人也能访问。", file=sys.stderr)
+    status = cmd_build(args)
+    if status != 0:
+        return status
+    from .serve import serve
+    site_dir = _site_dir(args)
+    out = Path(args.output).expanduser() if args.output else site_dir / "output"
+    try:
+        serve(out.resolve(), args.host, args.port)
+    except OSError as e:
+        print(f"错误: 无法在 {args.host}:{args.port} 上启动预览：{e.strerror}", file=sys.stderr)
+        print("    提示: 端口可能已被占用；用 --port 换一个端口，例如 --port 8001。", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import ScaffoldError, new_document, new_site
     try:
@@ -108,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "列出所有错误和警告，不写入任何文件。")
     common(c)
     c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("serve", help="生成并在本机预览网站", description="生成网站，然后在"
+                       " http://127.0.0.1:8000/ 提供预览。修改内容后请重新运行（自动刷新尚未实现）。")
+    common(s)
+    s.add_argument("--output", metavar="文件夹", help="输出文件夹，默认是网站文件夹里的 output/")
+    s.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只有本机能访问）")
+    s.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+    s.set_defaults(func=cmd_serve)
 
     n = sub.add_parser("new", help="新建网站或文档", description="gongkai new site 文件夹 —— 新建网站；"
                        "gongkai new document 标识 [--title 标题] —— 在网站里新建文档。")
