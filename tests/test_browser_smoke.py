@@ -32,8 +32,10 @@ def test_task_table_and_reflow(browser, tmp_path_factory):
     assert width > 300
     page.set_viewport_size({"width": 320, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    label = page.evaluate("getComputedStyle(document.querySelector('td.c-req'), '::before').content")
-    assert "具体要求" in label
+    assert page.locator("td.c-req .label").first.is_visible()
+    assert page.locator("td.c-req").first.inner_text().startswith("具体要求：")
+    # rows covered by a merged cell repeat its section and item for the stacked layout
+    assert "（一）以信息公开助力经济高质量发展" in page.locator("#task-2 .c-ctx").inner_text()
     shots = tmp_path_factory.mktemp("screens")
     page.screenshot(path=str(shots / "tasks-320.png"))
     assert (shots / "tasks-320.png").stat().st_size > 1000

@@ -107,7 +107,8 @@ def test_seed_004_table_page_merges_cells_and_links_units(example_output):
     soup = page_soup(example_output, "documents/licheng-2024-gkyd/tasks/")
     table = soup.select_one("table.task-table")
     assert table.caption.get_text(strip=True) == "2024年济南市历城区政务公开重点工作任务分工"
-    body_rows = table.tbody.find_all("tr")
+    body_rows = table.select("tbody tr")
+    assert len(table.find_all("tbody")) == 6, "one row group per section"
     assert len(body_rows) == 59
     first = body_rows[0].find("th", class_="c-section")
     assert first.get_text(strip=True) == "一、推动重点领域主动公开" and first["rowspan"] == "22"
