@@ -76,6 +76,7 @@ class _NumberingProcessor(Treeprocessor):
         styles: list[str] = []         # open number styles, outermost first
         numbers: list[int] = []
         explicit = 0
+        last_level = 1
 
         def unique(anchor: str) -> str:
             n = used.get(anchor, 0) + 1
@@ -87,13 +88,16 @@ class _NumberingProcessor(Treeprocessor):
             tag = el.tag
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 explicit += 1
-                level = max(2, int(tag[1]))     # the page title is the only h1
+                # The page title is the only h1, and a heading may go at most one level
+                # deeper than the one before it (screen readers navigate by level).
+                level = max(2, min(int(tag[1]), last_level + 1))
                 el.tag = f"h{level}"
                 base, styles, numbers = level, [], []
                 anchor = unique(f"t{explicit}")
                 el.set("id", anchor)
                 headings.append(Heading(level, anchor, _text(el)))
                 new_children.append(el)
+                last_level = level
                 continue
             if tag != "p" or not (el.text or "").strip():
                 new_children.append(el)
@@ -110,7 +114,10 @@ class _NumberingProcessor(Treeprocessor):
             numbers.append(number)
             level = min(6, base + len(styles))
             anchor = unique("p" + "-".join(str(n) for n in numbers))
-            new_children.extend(self._split(el, level, anchor, headings))
+            parts = self._split(el, level, anchor, headings)
+            if parts[0].tag != "p":
+                last_level = level
+            new_children.extend(parts)
         for child in list(root):
             root.remove(child)
         root.extend(new_children)

@@ -59,3 +59,8 @@ def test_raw_html_is_escaped_not_run():
     soup = render("<script>alert(1)</script>\n\n正文<b onclick=x>粗</b>\n")
     assert soup.find("script") is None and soup.find("b") is None
     assert "<script>" in soup.get_text()
+
+
+def test_explicit_headings_never_skip_levels():
+    soup = render("#### 深标题\n\n###### 更深\n\n# 顶级\n")
+    assert [h.name for h in soup.find_all(["h2", "h3", "h4", "h5", "h6"])] == ["h2", "h3", "h2"]
