@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import opendata
+from . import linkcheck, opendata, permalinks
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, make_environment, render_page, template_dirs
 from .site import Site, load_site
@@ -94,8 +94,23 @@ def collect_outputs(site: Site, problems: Problems) -> Outputs:
             if att.file:
                 outputs.add(f"documents/{doc.id}/{att.file}", doc.folder / att.file,
                             problems.rel(doc.source))
+    for it in site.interpretations:
+        for name in it.files:
+            outputs.add(f"{it.url}{name}", it.source.parent / name, problems.rel(it.source))
+    if site.redirects:
+        # Static redirect pages work on any server; these maps let nginx/Apache send real 301s.
+        targets = {old: target for old, (target, _, _) in site.redirects.items()}
+        base = site.config.base_path
+        outputs.add("server/nginx-redirects.conf", permalinks.nginx_map(targets, base).encode(), "aliases")
+        outputs.add("server/apache-redirects.conf", permalinks.apache_map(targets, base).encode(), "aliases")
     outputs.check_conflicts()
     return outputs
+
+
+def check_links(site: Site, outputs: Outputs, problems: Problems, strict: bool) -> None:
+    """Every internal link and anchor among the outputs resolves (warnings; errors if strict)."""
+    broken = linkcheck.find_broken_links(outputs.files, site.config.base_url)
+    linkcheck.report(broken, outputs.origin, problems, strict)
 
 
 def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> None:
@@ -151,8 +166,11 @@ def write_atomic(output_dir: Path, outputs: Outputs) -> int:
 
 
 def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,
-               problems: Problems | None = None) -> BuildResult:
-    """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem."""
+               problems: Problems | None = None, strict: bool = False) -> BuildResult:
+    """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem.
+
+    With ``strict``, broken internal links are errors, so nothing is written.
+    """
     start = time.perf_counter()
     site_dir = site_dir.resolve()
     output_dir = (output_dir or site_dir / "output").absolute()
@@ -162,20 +180,29 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
     if site is None or problems.has_errors():
         raise BuildFailed(problems)
     outputs = collect_outputs(site, problems)
+    if not problems.has_errors():
+        check_links(site, outputs, problems, strict)
     if problems.has_errors():
         raise BuildFailed(problems)
     size = write_atomic(output_dir, outputs)
+    if site.addresses is not None and site.addresses.ledger_changed and not drafts:
+        # Recorded only once the site is really out (a preview with drafts is not): an
+        # address that never went live does not have to be kept.
+        permalinks.write_ledger(site.root / "content", site.addresses.ledger)
     return BuildResult(site, output_dir, len(site.pages), len(outputs.files), size,
                        time.perf_counter() - start)
 
 
-def check_site(site_dir: Path, drafts: bool = False) -> tuple[Site | None, Problems]:
-    """Load, validate and render everything in memory; write nothing."""
+def check_site(site_dir: Path, drafts: bool = False,
+               strict: bool = False) -> tuple[Site | None, Problems]:
+    """Load, validate, render everything in memory and check its links; write nothing."""
     problems = Problems(site_dir.resolve())
     site = load_site(site_dir.resolve(), problems, drafts=drafts)
     if site is not None and not problems.has_errors():
         try:
-            collect_outputs(site, problems)
+            outputs = collect_outputs(site, problems)
+            if not problems.has_errors():
+                check_links(site, outputs, problems, strict)
         except BuildFailed:
             pass
     return site, problems

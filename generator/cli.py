@@ -43,7 +43,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     problems = Problems(site_dir.resolve())
     out = Path(args.output).expanduser() if args.output else None
     try:
-        result = build_site(site_dir, out, drafts=args.drafts, problems=problems)
+        result = build_site(site_dir, out, drafts=args.drafts, problems=problems,
+                            strict=getattr(args, "strict", False))
     except BuildFailed:
         _print_problems(problems)
         print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)
@@ -61,13 +62,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .build import check_site
-    site, problems = check_site(_site_dir(args), drafts=args.drafts)
+    site, problems = check_site(_site_dir(args), drafts=args.drafts, strict=args.strict)
     _print_problems(problems, quiet_notices=not args.verbose)
     failed = problems.has_errors() or (args.strict and problems.warnings)
     if site is not None:
         tasks = sum(len(r) for r in site.task_rows.values())
         print(f"{len(site.documents)} 个文件将发布（{len(site.withheld)} 个不公开），"
               f"{tasks} 项任务，{len(site.unit_rows)} 个责任单位，{len(site.pages)} 个页面。")
+        fig = site.relations.summary(site.interpretations)
+        print(f"政策解读：需要解读的文件 {fig['needing']} 个，已有解读 {fig['covered']} 个；"
+              f"解读 {fig['interpretations']} 篇，其中图解、视频等非文字形式 {fig['non_text']} 篇，"
+              f"多元化解读比例 {fig['non_text_share']:.0%}。")
     print(("检查未通过：" if failed else "检查通过：") + _summary(problems) + "。")
     return 1 if failed else 0
 
@@ -102,6 +107,53 @@ def cmd_new(args: argparse.Namespace) -> int:
     except ScaffoldError as e:
         print(f"错误: {e}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importer.pipeline import ImportOptions, import_files
+    from .importer.report import write_json
+    into = Path(args.into).expanduser()
+    if not into.is_dir():
+        where = f"当前文件夹里没有 content/（{Path.cwd()}）" if args.into == "content" else f"找不到文件夹 {into}"
+        print(f"错误: {where}", file=sys.stderr)
+        print("    提示: 在网站文件夹里运行，或用 --into 指定已有的 content 文件夹，例如 --into 我的网站/content。",
+              file=sys.stderr)
+        return 1
+    if args.id and len(args.paths) > 1:
+        print("错误: --id 只能在导入一个文件时使用", file=sys.stderr)
+        print("    提示: 分别导入每个文件，或去掉 --id 让程序自动生成标识。", file=sys.stderr)
+        return 1
+    options = ImportOptions(into=into, doc_id=args.id, scope=args.scope, title=args.title,
+                            keep_traditional=args.keep_traditional, encoding=args.encoding,
+                            dry_run=args.dry_run)
+    failed = 0
+    for n, outcome in enumerate(import_files([Path(p).expanduser() for p in args.paths], options)):
+        if n:
+            print()
+        if outcome.error is not None:
+            failed += 1
+            print(outcome.error.format(), file=sys.stderr)
+            continue
+        print(outcome.report.format(verbose=args.verbose))
+        if args.dry_run:
+            print("  （--dry-run：没有写入任何文件）")
+        if args.report:
+            target = Path(args.report).expanduser()
+            if len(args.paths) > 1:
+                target = target.with_name(f"{target.stem}-{outcome.report.doc_id}{target.suffix or '.json'}")
+            try:
+                write_json(outcome.report, target)
+                print(f"  报告（JSON）：{target}")
+            except OSError as e:
+                print(f"{target}: 错误: 无法写入报告：{e.strerror}", file=sys.stderr)
+                failed += 1
+    if failed:
+        if len(args.paths) > 1:
+            print(f"\n{failed} 个文件导入失败（见上面的错误说明），其余 {len(args.paths) - failed} 个已导入。",
+                  file=sys.stderr)
+        return 1
+    print("\n下一步：核对上面“不确定”的各项，然后运行 gongkai check 和 gongkai build。")
     return 0
 
 
@@ -143,6 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--title", default="", help="文档标题")
     n.add_argument("--site", metavar="文件夹", help="网站文件夹，默认是当前文件夹")
     n.set_defaults(func=cmd_new)
+
+    im = sub.add_parser("import", help="把保存的网页或复制的文字导入为文档",
+                        description="读取保存的政府网站网页（.html）或复制的正文（.txt），在 content/documents/ "
+                        "下新建文档文件夹（index.md，有任务分工表时还有 tasks.yaml），并报告识别到了什么、"
+                        "哪些地方不确定、删去了哪些网页元素。不会覆盖已有的文档。")
+    im.add_argument("paths", nargs="+", metavar="文件", help="要导入的 .html 或 .txt 文件（可以多个）")
+    im.add_argument("--into", default="content", metavar="文件夹", help="content 文件夹，默认是 ./content")
+    im.add_argument("--id", metavar="标识", help="文档标识（文件夹名），默认按发布机构、年份和文种生成")
+    im.add_argument("--scope", metavar="范围", help="任务分工表的单位范围（content/units/<范围>.yaml），默认按发布机构生成")
+    im.add_argument("--title", metavar="标题", help="文件标题（源文件中没有标题时使用）")
+    im.add_argument("--keep-traditional", action="store_true", help="保留繁体字（默认转为简体）")
+    im.add_argument("--encoding", metavar="编码", help="源文件编码（默认自动识别 UTF-8 / GBK / GB18030）")
+    im.add_argument("--dry-run", action="store_true", help="只显示报告，不写入文件")
+    im.add_argument("--report", metavar="文件.json", help="把完整报告（含每一处文字修正）写入 JSON 文件")
+    im.add_argument("-v", "--verbose", action="store_true", help="报告中显示完整的长文字")
+    im.set_defaults(func=cmd_import)
     return parser
 
 

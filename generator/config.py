@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .content.sources import ENCODING_POLICIES, read_text
 from .problems import Problems
+from .sanitize import RAW_HTML_POLICIES, link_problem
 from .schema import Field, Schema
 from .yamlload import YamlProblem, load_yaml
 
@@ -26,8 +28,16 @@ def _check_base_url(value: str) -> str:
 
 LINK_SCHEMA = Schema([
     Field("title", required=True, label="链接文字"),
-    Field("url", required=True, label="链接地址"),
+    Field("url", required=True, label="链接地址", check=link_problem,
+          hint="写网址，例如 https://www.gov.cn/。"),
 ], what="页脚链接")
+
+PRIVACY_SCHEMA = Schema([
+    Field("allow", kind="list", item="str", label="允许公开的号码和邮箱", default=list,
+          hint="例如 allow: [\"12345\", zwgk@example.gov.cn, \"@example.gov.cn\"]；以 @ 开头表示整个邮箱域名。"),
+    Field("sensitive_words", kind="list", item="str", label="敏感词", default=list,
+          hint="例如 sensitive_words: [内部资料, 秘密]。"),
+], what="个人信息检查")
 
 CONTACT_SCHEMA = Schema([
     Field("phone", label="电话"),
@@ -47,9 +57,16 @@ CONFIG_SCHEMA = Schema([
     Field("police_record", label="公网安备号"),
     Field("contact", kind="map", schema=CONTACT_SCHEMA, label="联系方式"),
     Field("footer_links", kind="list", item=LINK_SCHEMA, label="页脚链接", default=list),
-    Field("error_report_url", label="找错链接"),
+    Field("error_report_url", label="找错链接", check=link_problem),
     Field("build_date", kind="date", label="构建日期",
           hint="留空时使用环境变量 SOURCE_DATE_EPOCH；都没有则页面不显示构建日期。"),
+    Field("raw_html", label="正文中的 HTML", default="escape", choices=RAW_HTML_POLICIES,
+          hint="escape：显示为文字（默认）；sanitize：只保留安全的标记；reject：报错。"),
+    Field("source_encoding", label="源文件编码", default="utf-8", choices=ENCODING_POLICIES,
+          hint="utf-8：只接受 UTF-8（默认，GBK 文件会报错并说明如何转换）；auto：自动转换 GBK 文件。"),
+    Field("privacy", kind="map", schema=PRIVACY_SCHEMA, label="个人信息检查"),
+    Field("interpretation_required_types", kind="list", item="str", label="需要解读的文件类型",
+          default=list, hint="例如 interpretation_required_types: [规范性文件]；这些类型的文件没有解读时会警告（三同步）。"),
 ], what="config.yaml")
 
 
@@ -69,6 +86,11 @@ class Config:
     error_report_url: str | None
     build_date: dt.date | None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw_html: str = "escape"
+    source_encoding: str = "utf-8"
+    privacy_allow: tuple[str, ...] = ()
+    sensitive_words: tuple[str, ...] = ()
+    interpretation_required_types: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -103,11 +125,8 @@ def load_config(site_dir: Path, problems: Problems) -> Config | None:
                        "在网站文件夹里运行，或用 --site 指定网站文件夹；"
                        "新建网站可运行 `gongkai new site 文件夹名`。")
         return None
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        problems.error(path, None, f"文件不是 UTF-8 编码（第 {e.start} 字节）",
-                       "用编辑器把文件另存为 UTF-8 编码。")
+    text = read_text(path, problems)       # config.yaml itself is always UTF-8
+    if text is None:
         return None
     try:
         data = load_yaml(text)
@@ -128,4 +147,8 @@ def load_config(site_dir: Path, problems: Problems) -> Config | None:
                            for link in values["footer_links"]),
         error_report_url=values["error_report_url"],
         build_date=_build_date(values["build_date"]), raw=dict(data),
+        raw_html=values["raw_html"], source_encoding=values["source_encoding"],
+        privacy_allow=tuple((values["privacy"] or {}).get("allow") or ()),
+        sensitive_words=tuple((values["privacy"] or {}).get("sensitive_words") or ()),
+        interpretation_required_types=tuple(values["interpretation_required_types"] or ()),
     )

@@ -71,7 +71,7 @@ def sitemap_xml(site: Site) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for page in site.pages:
-        if page.kind == "404":
+        if page.kind in ("404", "redirect", "withdrawn"):
             continue
         entry = f"  <url><loc>{escape(site.config.absolute(page.url))}</loc>"
         if lastmod.get(page.url):

@@ -22,10 +22,15 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
         Page("documents", "documents/", "list.html", "全部文件", "政府文件",
              {"documents": site.documents, "heading": "全部文件"}, all_sources),
     ]
+    rel = site.relations
     for doc in site.documents:
+        interps = rel.interpretations_of.get(doc.id, ())
         pages.append(Page("document", doc.url, "document.html", doc.title, "政府文件",
-                          {"document": doc, "rows": site.task_rows.get(doc.id, ())},
-                          (doc.source,) + cfg_sources))
+                          {"document": doc, "rows": site.task_rows.get(doc.id, ()),
+                           "interpretations": interps, "replaced_by": rel.replaced_by.get(doc.id),
+                           "current": rel.current.get(doc.id), "replaces": rel.replaces.get(doc.id, ())},
+                          (doc.source,) + tuple(i.source for i in interps)
+                          + tuple(d.source for d in rel.replaces.get(doc.id, ())) + cfg_sources))
         if doc.id in site.task_rows:
             caption = (doc.tasks.caption if doc.tasks and doc.tasks.caption else f"{doc.title}任务分工")
             tasks_sources = (doc.source,) + ((doc.tasks.source,) if doc.tasks else ()) + cfg_sources
@@ -49,6 +54,21 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
                           {"groups": groups, "folder": folder, "undated": undated}, all_sources))
         for group in groups:
             pages.append(_group_page(kind, folder, column, group, cfg_sources))
+    pages.append(Page("interpretations", "interpretations/", "interpretations.html", "政策解读", "政策解读",
+                      {"interpretations": site.interpretations},
+                      tuple(i.source for i in site.interpretations) + cfg_sources))
+    for it in site.interpretations:
+        docs = rel.documents_of.get(it.id, ())
+        pages.append(Page("interpretation", it.url, "interpretation.html", it.title, "政策解读",
+                          {"interpretation": it, "documents": docs},
+                          (it.source,) + tuple(d.source for d in docs) + cfg_sources))
+    for doc in site.withdrawn:
+        pages.append(Page("withdrawn", doc.url, "withdrawn.html", doc.title, "政府文件",
+                          {"what": "文件", "withdrawn": doc.withdrawn, "note": doc.withdrawn_note},
+                          (doc.source,) + cfg_sources))
+    for old, (target, title, source) in sorted(site.redirects.items()):
+        pages.append(Page("redirect", old, "redirect.html", title, "页面已迁移",
+                          {"target_url": target, "target_title": title}, (source,) + cfg_sources))
     pages.append(Page("sitemap", "sitemap/", "sitemap.html", "网站地图", "网站地图", {}, all_sources))
     pages.append(Page("404", "404.html", "404.html", "页面未找到", "页面未找到", {}, cfg_sources,
                       absolute_links=True))

@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from .pages import Page
+from .qr import qr_svg
 from .site import Site, TaskRow
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -51,6 +52,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     )
     env.filters["isodate"] = isodate
     env.globals["merge_cells"] = merge_cells
+    env.globals["qr_svg"] = qr_svg
     return env
 
 

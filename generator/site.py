@@ -13,10 +13,15 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
+from . import privacy
 from .config import Config, load_config
 from .content.documents import Document, load_document, markdown_converter
+from .content.sources import source_encoding
 from .content.tasks import Task
+from .content.interpretations import Interpretation, interpretation_sources, load_interpretation
 from .content.units import Unit, UnitRegistry, load_units
+from .permalinks import Addresses, resolve_addresses
+from .relations import Relations, resolve_relations
 from .pages import Page
 from .problems import Problems
 
@@ -61,6 +66,11 @@ class Site:
     topics: tuple[Group, ...]
     pages: tuple[Page, ...] = ()
     problems: Problems | None = field(default=None, repr=False)
+    interpretations: tuple[Interpretation, ...] = ()
+    relations: Relations = field(default_factory=Relations)
+    withdrawn: tuple[Document, ...] = ()            # withdrawn (撤销): only a notice page
+    redirects: dict = field(default_factory=dict)   # old url -> (target url, title, source)
+    addresses: Addresses | None = None
 
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == doc_id), None)
@@ -69,13 +79,20 @@ class Site:
 def load_site(site_dir: Path, problems: Problems, drafts: bool = False) -> Site | None:
     """Load and resolve a whole site; None when any error was reported."""
     config = load_config(site_dir, problems)
+    # config.yaml decides how the other sources are decoded (source_encoding).
+    with source_encoding(config.source_encoding if config else "utf-8"):
+        return _load_content(site_dir, config, problems, drafts)
+
+
+def _load_content(site_dir: Path, config: Config | None, problems: Problems,
+                  drafts: bool) -> Site | None:
     content = site_dir / CONTENT_DIR
     if not content.is_dir():
         problems.error(content, None, "找不到 content/ 文件夹",
                        "网站文件夹里需要 content/documents/ 存放文档；可运行 `gongkai new site` 生成示例。")
         return None
     units = load_units(content, problems)
-    md = markdown_converter()
+    md = markdown_converter(config.raw_html if config else "escape")
     loaded: list[Document] = []
     doc_root = content / "documents"
     folders = sorted(p for p in doc_root.iterdir() if p.is_dir()) if doc_root.is_dir() else []
@@ -91,9 +108,16 @@ def load_site(site_dir: Path, problems: Problems, drafts: bool = False) -> Site 
 
     published: list[Document] = []
     withheld: list[str] = []
+    unpublished: dict[str, Document] = {}
+    withdrawn: list[Document] = []
     for doc in loaded:
         if doc.draft and not drafts:
             problems.notice(doc.source, doc.lines.get("draft"), "草稿，不发布", "发布时删去 draft: true。")
+            unpublished[doc.id] = doc
+            continue
+        if doc.withdrawn and doc.disclosure == "主动公开":
+            # A withdrawn document keeps its address with a notice; its text is not shown.
+            withdrawn.append(doc)
             continue
         if doc.disclosure != "主动公开":
             # Only 主动公开 documents are ever rendered; the others are dropped here so that
@@ -101,11 +125,29 @@ def load_site(site_dir: Path, problems: Problems, drafts: bool = False) -> Site 
             problems.notice(doc.source, doc.lines.get("disclosure"),
                             f"公开属性为“{doc.disclosure}”，不发布到网站")
             withheld.append(doc.id)
+            unpublished[doc.id] = doc
             continue
         published.append(doc)
     published.sort(key=lambda d: (-(d.date.toordinal() if d.date else 0), d.id))
 
     task_rows = {doc.id: _resolve_tasks(doc, units, problems) for doc in published if doc.tasks}
+    interpretations = []
+    for source in interpretation_sources(content):
+        it = load_interpretation(source, problems, md)
+        if it is None:
+            continue
+        if it.draft and not drafts:
+            problems.notice(it.source, it.lines.get("draft"), "草稿，不发布", "发布时删去 draft: true。")
+            continue
+        interpretations.append(it)
+    interpretations.sort(key=lambda i: (-i.published.toordinal(), i.id))
+    # Only what is published is scanned: a withheld document may hold personal data.
+    privacy.scan_site(published, (u.source for u in units.units.values()), config, problems,
+                      interpretations)
+    relations = resolve_relations(tuple(published), unpublished, tuple(interpretations),
+                                  config.interpretation_required_types if config else (), problems)
+    addresses = resolve_addresses(content, config.base_path if config else "/", published, withdrawn,
+                                  interpretations, problems)
     if problems.has_errors() or config is None:
         return None
     unit_rows: dict[str, list[TaskRow]] = {}
@@ -120,7 +162,8 @@ def load_site(site_dir: Path, problems: Problems, drafts: bool = False) -> Site 
         years=_group(published, lambda d: str(d.year) if d.year else None, lambda k: k),
         issuers=_group(published, lambda d: d.issuer, _slug),
         topics=_group(published, lambda d: d.topic, _slug),
-        problems=problems,
+        problems=problems, interpretations=tuple(interpretations), relations=relations,
+        withdrawn=tuple(withdrawn), redirects=addresses.redirects, addresses=addresses,
     )
     from .plan import plan_pages   # the page plan reads the whole Site
     site.pages = plan_pages(site)

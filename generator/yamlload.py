@@ -111,6 +111,20 @@ _TAB_INDENT = re.compile(r"^( *)\t", re.M)
 # whose composer refuses them with a clear message.
 _MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:?-])[&*]\S")
 
+# libyaml's composer recurses in C with no depth limit: some 30,000 nested brackets
+# overflow the C stack and kill the process (a segfault, which no except clause sees).
+# Nesting depth is at most the number of flow brackets plus about twice the longest
+# run of indentation and "- ", "? " indicators at a line start, so text under both
+# bounds is safe for libyaml; anything else takes the careful path, whose composer
+# stops at MAX_DEPTH.
+_FAST_MAX_BRACKETS = 2000
+_DEEP_BLOCK = re.compile(r"^[ \t?:-]{1000}", re.M)
+
+
+def _may_nest_deeply(text: str) -> bool:
+    return (text.count("[") + text.count("{") > _FAST_MAX_BRACKETS
+            or _DEEP_BLOCK.search(text) is not None)
+
 if getattr(yaml, "__with_libyaml__", False):
     class _FastLoader(yaml.CSafeLoader):
         """libyaml-backed loader with the same constructors as :class:`_Loader`."""
@@ -128,7 +142,14 @@ else:  # pragma: no cover - PyYAML without libyaml
 
 def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse one YAML document; raise :class:`YamlProblem` with a 1-based line."""
-    if not _MAYBE_ALIAS.search(text) and _FastLoader is not _Loader:
+    data = _load(text, line_offset)
+    if "\\u" in text or "\\U" in text:
+        _refuse_surrogates(data, 1 + line_offset)
+    return data
+
+
+def _load(text: str, line_offset: int) -> Any:
+    if not _MAYBE_ALIAS.search(text) and not _may_nest_deeply(text) and _FastLoader is not _Loader:
         try:
             loader = _FastLoader(text)
             loader.line_offset = line_offset
@@ -139,6 +160,25 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         except (yaml.YAMLError, YamlProblem, RecursionError):
             pass   # parse again below: the pure-Python parser's messages name better lines
     return _load_careful(text, line_offset)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(data: Any, line: int) -> None:
+    """A "\\ud800" escape yields a lone surrogate, which no page or file can hold."""
+    if isinstance(data, str):
+        if _SURROGATE.search(data):
+            raise YamlProblem("YAML 文字中有无效的字符（由 \\u 转义写出的单独代理项，如 \\ud800）", line,
+                              "删去这个 \\u 转义，直接写出要表达的文字。")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            at = data.line_of(key) if isinstance(data, LineDict) else line
+            _refuse_surrogates(key, at)
+            _refuse_surrogates(value, at)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _refuse_surrogates(item, data.line_of(i) if isinstance(data, LineList) else line)
 
 
 def _load_careful(text: str, line_offset: int) -> Any:

@@ -7,13 +7,15 @@ body (numbered parts become headings with stable anchors), and loads the optiona
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
 
 from ..numbering import GongwenExtension, Heading
+from ..privacy import ACK_SCHEMA
 from ..problems import Problems
+from ..sanitize import configure_markdown, convert_body, link_problem
 from ..schema import ID_HINT, ID_RE, Field, Schema
 from ..yamlload import YamlProblem, load_yaml
 from .sources import read_text, split_front_matter
@@ -27,7 +29,7 @@ VALID = ("有效", "全文有效")
 
 ATTACHMENT_SCHEMA = Schema([
     Field("title", required=True, label="附件名称"),
-    Field("file", label="附件文件"),
+    Field("file", label="附件文件", check=lambda v: link_problem(v) or _bad_file_name(v)),
     Field("note", label="附件说明"),
 ], what="附件")
 
@@ -48,6 +50,14 @@ DOCUMENT_SCHEMA = Schema([
     Field("attachments", kind="list", item=ATTACHMENT_SCHEMA, label="附件", default=list),
     Field("tasks_note", label="任务分工说明"),
     Field("draft", kind="bool", label="草稿", default=False),
+    Field("needs_interpretation", kind="bool", label="需要解读",
+          hint="写 true 表示这个文件需要政策解读（三同步）；不写时按 config.yaml 的 interpretation_required_types 判断。"),
+    Field("superseded_by", kind="id", label="替代文件", hint="写替代本文件的新文件的标识。"),
+    Field("aliases", kind="list", item="str", label="旧地址", default=list,
+          hint="本文件以前的地址，例如 aliases: [documents/旧标识/, /art/2024/6/26/art_1.html]。"),
+    Field("withdrawn", kind="date", label="撤销日期", hint="文件撤销时写撤销日期；页面只保留撤销说明。"),
+    Field("withdrawn_note", label="撤销说明"),
+    Field("privacy_ack", kind="list", item=ACK_SCHEMA, label="个人信息确认", default=list),
 ], what="文档元数据")
 
 # Files a document folder may hold that are not attachments.
@@ -92,6 +102,16 @@ class Document:
     headings: tuple[Heading, ...]
     tasks: TaskList | None
     lines: dict
+    needs_interpretation: bool | None = None
+    superseded_by: str | None = None
+    aliases: tuple[str, ...] = ()
+    withdrawn: dt.date | None = None
+    withdrawn_note: str | None = None
+    # The source as written, for checks that need it after loading (the privacy scan);
+    # never rendered.
+    front: dict = field(default_factory=dict, compare=False, repr=False)
+    body_text: str = field(default="", compare=False, repr=False)
+    body_line: int = 1
 
     @property
     def folder(self) -> Path:
@@ -123,21 +143,21 @@ class Document:
         return self.validity is None or self.validity in VALID
 
 
-def markdown_converter() -> markdown.Markdown:
-    """A Markdown converter for document bodies; raw HTML is shown as text, not run."""
+def markdown_converter(raw_html: str = "escape") -> markdown.Markdown:
+    """A Markdown converter for document bodies; raw HTML by policy (escaped by default).
+
+    See :mod:`generator.sanitize` for the ``escape``/``sanitize``/``reject`` policies.
+    """
     md = markdown.Markdown(extensions=["tables", "sane_lists", GongwenExtension()],
                            output_format="html")
-    # Raw HTML in a body is escaped rather than passed through: editors paste text from
-    # portals, and a pasted <script> must never reach readers.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
+    configure_markdown(md, raw_html)
     return md
 
 
 def render_body(md: markdown.Markdown, text: str) -> tuple[str, tuple[Heading, ...]]:
-    md.reset()
-    html = md.convert(text)
-    return html, tuple(getattr(md, "gongwen_headings", ()))
+    """Convert a body without reporting problems; prefer :func:`convert_body`, which reports
+    them with path:line. The HTML is made just as safe (raw-HTML policy, dangerous links)."""
+    return convert_body(md, text, 1, "", Problems(Path(".")))
 
 
 def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Document | None:
@@ -174,7 +194,8 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Do
     if values is None:
         return None
     lines = {k: data.line_of(k) for k in data} if hasattr(data, "line_of") else {}
-    attachments = tuple(_attachments(folder, values["attachments"], source, problems))
+    # (a value of the wrong type was reported and converted to None)
+    attachments = tuple(_attachments(folder, values["attachments"] or [], source, problems))
     _warn_unlisted_files(folder, attachments, problems)
     # Errors in the front matter make the document unusable; errors in individual task
     # rows do not, so that unit names in the other rows are still checked in this pass.
@@ -185,7 +206,7 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Do
     tasks = None
     if (folder / "tasks.yaml").exists():
         tasks = load_tasks(folder / "tasks.yaml", problems)
-    html, headings = render_body(md, body)
+    html, headings = convert_body(md, body, body_line, source, problems)
     if not body.strip():
         problems.warning(source, body_line, "正文是空的", "在第二个 --- 之后写上文件正文。")
     return Document(
@@ -196,7 +217,23 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Do
         keywords=tuple(values["keywords"]), unit_scope=values["unit_scope"],
         attachments=attachments, tasks_note=values["tasks_note"], draft=values["draft"],
         body_html=html, headings=headings, tasks=tasks, lines=lines,
+        needs_interpretation=values["needs_interpretation"], superseded_by=values["superseded_by"],
+        aliases=tuple(values["aliases"]), withdrawn=values["withdrawn"],
+        withdrawn_note=values["withdrawn_note"],
+        front=data, body_text=body, body_line=body_line,
     )
+
+
+def _bad_file_name(name: str) -> str:
+    # A control character or an unpaired surrogate (possible through YAML escapes) in a
+    # file name makes the file system calls below fail with an exception.
+    if any(not ch.isprintable() for ch in name):
+        return "文件名中有不可见的控制字符"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "文件名中有无效的字符"
+    return ""
 
 
 def _attachments(folder: Path, entries: list[dict], source: Path,

@@ -1,0 +1,296 @@
+"""Link checker: every internal link and anchor of a built site must resolve.
+
+Inspectors count unreachable links, and printed QR codes point at our addresses, so a
+broken internal link is a defect. The checker reads HTML pages (from the outputs of a
+build held in memory, or from a built folder), collects every ``id`` and every link
+(``a``/``area``/``link`` ``href``, ``img``/``script``/``source``/``iframe`` ``src``),
+resolves each against the page's own address and checks that the target file exists
+and, for ``#fragment`` links to HTML pages, that the target page has that id.
+``sitemap.xml`` entries are checked too. External links (another host, ``mailto:``,
+``tel:``) are not fetched.
+
+``gongkai check`` and ``gongkai build`` report broken links as warnings, or as errors
+with ``--strict`` (then a build writes nothing). ``python -m generator.linkcheck
+output/`` checks a folder that is already built.
+"""
+from __future__ import annotations
+
+import argparse
+import html as htmlmod
+import posixpath
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
+
+from .problems import Problems
+
+LINK_ATTRIBUTES = {
+    "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src",), "script": ("src",),
+    "source": ("src",), "iframe": ("src",), "video": ("src", "poster"), "audio": ("src",),
+    "embed": ("src",), "track": ("src",), "form": ("action",), "object": ("data",),
+}
+_LOC = re.compile(rb"<loc>([^<]*)</loc>")
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """A link that does not resolve: on which page and line, where to, and why."""
+
+    page: str           # output path of the page, e.g. documents/a/index.html
+    line: int           # line in that page
+    href: str           # the link as written in the page
+    reason: str         # 页面不存在 / 锚点不存在 / 指向网站之外
+
+
+# Our pages come from autoescaping templates, Markdown and the sanitiser, whose text
+# never holds a raw "<" and whose attributes are always quoted. So two regular
+# expressions (link tags, quoted id attributes) read them exactly, several times faster
+# than html.parser, which matters for thousands of pages. Comments and the insides of
+# script and style elements are blanked first (keeping line numbers).
+_HIDDEN_START = re.compile(r"<!--|<(script|style)\b", re.I)
+_HIDDEN_END = {"": re.compile(r"-->"), "script": re.compile(r"</script\s*>", re.I),
+               "style": re.compile(r"</style\s*>", re.I)}
+_LINK_TAG = re.compile(r"<(" + "|".join(LINK_ATTRIBUTES) + r")\s([^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>",
+                       re.I)
+_ID = re.compile(r"\sid\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
+
+
+@dataclass
+class PageLinks:
+    """Ids and links of one HTML page."""
+
+    ids: set[str]
+    links: list[tuple[str, int]]        # (href as written, line)
+
+
+def _hide(text: str) -> str:
+    """Blank comments and script/style contents, keeping a script's opening tag and all line ends."""
+    parts: list[str] = []
+    pos = 0
+    while (m := _HIDDEN_START.search(text, pos)) is not None:
+        kind = (m.group(1) or "").lower()
+        start = m.start()
+        if kind:                            # keep <script src=...> itself
+            close = text.find(">", m.end())
+            start = len(text) if close < 0 else close + 1
+        end = _HIDDEN_END[kind].search(text, start)
+        stop = end.start() if end else len(text)
+        parts.append(text[pos:start])
+        parts.append("\n" * text.count("\n", start, stop))
+        pos = stop if kind or end is None else end.end()
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def parse_page(text: str) -> PageLinks:
+    """Collect the ids (and <a name>) and the links of one page, with line numbers."""
+    text = _hide(text)
+    ids = {htmlmod.unescape(a if a is not None else b) for a, b in _ID.findall(text)}
+    links: list[tuple[str, int]] = []
+    line, counted = 1, 0
+    for m in _LINK_TAG.finditer(text):
+        tag = m.group(1).lower()
+        wanted = LINK_ATTRIBUTES[tag]
+        for a in _ATTR.finditer(m.group(2)):
+            name = a.group(1).lower()
+            value = a.group(2) if a.group(2) is not None else a.group(3) if a.group(3) is not None else a.group(4)
+            if value is None:
+                continue
+            if name == "name" and tag == "a":
+                ids.add(htmlmod.unescape(value))
+            elif name in wanted:
+                line += text.count("\n", counted, m.start())
+                counted = m.start()
+                links.append((htmlmod.unescape(value), line))
+    return PageLinks(ids, links)
+
+
+def _parse(data: bytes) -> PageLinks:
+    return parse_page(data.decode("utf-8", "replace"))
+
+
+def _page_dir(page: str) -> str:
+    return posixpath.dirname(page)
+
+
+def _join(page: str, path: str, fragment: str) -> tuple[str, str, str]:
+    """Resolve a relative path against the page's folder: (site path, fragment, problem)."""
+    joined = posixpath.normpath(posixpath.join(_page_dir(page), path))
+    if joined == ".." or joined.startswith("../"):
+        return "", fragment, "指向网站根目录之外"
+    if path.endswith("/") and joined != ".":
+        joined += "/"
+    return ("" if joined == "." else joined), fragment, ""
+
+
+def _target(files: Mapping[str, object], path: str) -> str | None:
+    """The output file a site-relative path is served from, or None."""
+    if path in ("", "."):
+        path = "index.html"
+    elif path.endswith("/"):
+        path += "index.html"
+    if path in files:
+        return path
+    if path + "/index.html" in files:       # a folder address without the slash
+        return path + "/index.html"
+    return None
+
+
+def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/") -> list[BrokenLink]:
+    """Check every link of the HTML pages and sitemap.xml among ``files`` (output path → content).
+
+    ``base_url`` is the site's address (``https://www.example.gov.cn/zwgk/``) or just its
+    path: links to it, root-relative (``/zwgk/...``) or absolute, count as internal.
+    """
+    parts = urlsplit(base_url)
+    base_host = parts.netloc.lower()
+    base_path = parts.path or "/"
+    if not base_path.endswith("/"):
+        base_path += "/"
+    pages: dict[str, PageLinks] = {}
+    for name in sorted(files):
+        if name.endswith((".html", ".htm")):
+            content = files[name]
+            pages[name] = _parse(content if isinstance(content, bytes) else Path(content).read_bytes())
+
+    def site_path(page: str, href: str) -> tuple[str | None, str, str]:
+        """(site-relative path or None when external, fragment, reason when outside)."""
+        href = href.strip()
+        if ":" not in href and not href.startswith("/"):
+            # the common case, a relative link: no need for the general URL parser
+            rest, _, fragment = href.partition("#")
+            path = rest.partition("?")[0]
+            if path == "":
+                return page, fragment, ""
+            return _join(page, path, fragment)
+        url = urlsplit(href)
+        if url.scheme or url.netloc:
+            if url.scheme not in ("", "http", "https") or not base_host or url.netloc.lower() != base_host:
+                return None, "", ""
+            if not (url.path + "/").startswith(base_path):
+                return None, "", ""
+            return url.path[len(base_path):], url.fragment, ""
+        if url.path.startswith("/"):
+            if not (url.path + "/").startswith(base_path):
+                return "", url.fragment, "指向本站地址之外"
+            return url.path[len(base_path):], url.fragment, ""
+        if url.path == "":
+            return page, url.fragment, ""
+        return _join(page, url.path, url.fragment)
+
+    broken: list[BrokenLink] = []
+    # Navigation links repeat on every page of a folder: resolve each (folder, href) once.
+    resolved: dict[tuple[str, str], str] = {}
+
+    def verdict(page: str, href: str) -> str:
+        """"" when the link resolves, else the reason."""
+        path, fragment, outside = site_path(page, href)
+        if path is None:
+            return ""
+        if outside:
+            return outside
+        target = page if path == page else _target(files, unquote(path))
+        if target is None:
+            return "页面不存在"
+        if fragment and target in pages and unquote(fragment) not in pages[target].ids:
+            return "锚点不存在"
+        return ""
+
+    def check(page: str, line: int, href: str) -> None:
+        # links to the page itself (#p1, "") depend on the page, not only on its folder
+        key = (page if not href or href.startswith(("#", "?")) else _page_dir(page), href)
+        reason = resolved.get(key)
+        if reason is None:
+            reason = resolved[key] = verdict(page, href)
+        if reason:
+            broken.append(BrokenLink(page, line, href, reason))
+
+    for page, parsed in pages.items():
+        for href, line in parsed.links:
+            check(page, line, href)
+    if "sitemap.xml" in files:
+        content = files["sitemap.xml"]
+        data = content if isinstance(content, bytes) else Path(content).read_bytes()
+        for m in _LOC.finditer(data):
+            loc = m.group(1).decode("utf-8", "replace").replace("&amp;", "&")
+            check("sitemap.xml", data.count(b"\n", 0, m.start()) + 1, loc)
+    return broken
+
+
+def check_folder(folder: Path, base_url: str | None = None) -> list[BrokenLink]:
+    """Check a built site on disk; the base address is read from robots.txt when not given."""
+    files: dict[str, bytes | Path] = {p.relative_to(folder).as_posix(): p
+                                      for p in sorted(folder.rglob("*")) if p.is_file()}
+    if base_url is None:
+        base_url = "/"
+        robots = folder / "robots.txt"
+        if robots.is_file():
+            m = re.search(r"^Sitemap:\s*(\S+)sitemap\.xml\s*$", robots.read_text("utf-8", "replace"), re.M)
+            if m:
+                base_url = m.group(1)
+    return find_broken_links(files, base_url)
+
+
+def _source_line(root: Path, origin: str, href: str) -> int | None:
+    """Line of a content source where a broken link is written (body links), if found."""
+    path = root / origin
+    if not origin.startswith("content/") or not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for needle in (href, href.split("#", 1)[-1] and "#" + href.split("#", 1)[-1]):
+        if needle:
+            idx = text.find(needle)
+            if idx >= 0:
+                return text.count("\n", 0, idx) + 1
+    return None
+
+
+def report(broken: list[BrokenLink], origins: Mapping[str, str], problems: Problems,
+           strict: bool) -> None:
+    """Add one problem per (source, link): a warning, or an error when ``strict``."""
+    grouped: dict[tuple[str, str, str], list[BrokenLink]] = {}
+    for b in broken:
+        origin = origins.get(b.page) or b.page
+        grouped.setdefault((origin, b.href, b.reason), []).append(b)
+    add = problems.error if strict else problems.warning
+    for (origin, href, reason), items in sorted(grouped.items()):
+        first = items[0]
+        where = f"生成的 {first.page} 第 {first.line} 行"
+        if len(items) > 1:
+            where += f"，共 {len(items)} 处"
+        # A link written in a document's text is reported where it was written; one that
+        # comes from a template (or cannot be found in the source) at the generated page.
+        line = _source_line(problems.root, origin, href)
+        add(origin if line is not None else f"output/{first.page}", line if line is not None else first.line,
+            f"链接 “{href}” {reason}（{where}）",
+            "改正链接地址：文档内的锚点是 #p1、#p1-2 这样的编号（见文档目录），站内页面用相对地址，"
+            "例如 ../other-id/；链接到附件时，附件要在 attachments 中列出。")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m generator.linkcheck FOLDER``: check a built site; exit 1 on broken links."""
+    ap = argparse.ArgumentParser(prog="python -m generator.linkcheck",
+                                 description="检查已生成网站中的站内链接和锚点。")
+    ap.add_argument("folder", type=Path, help="已生成的网站文件夹，例如 output/")
+    ap.add_argument("--base-url", help="网站地址；默认从 robots.txt 读取")
+    args = ap.parse_args(argv)
+    if not args.folder.is_dir():
+        print(f"错误: 找不到文件夹 {args.folder}", file=sys.stderr)
+        return 2
+    broken = check_folder(args.folder, args.base_url)
+    for b in broken:
+        print(f"{args.folder.as_posix().rstrip('/')}/{b.page}:{b.line}: 错误: 链接 “{b.href}” {b.reason}",
+              file=sys.stderr)
+    print(f"{'发现 ' + str(len(broken)) + ' 个失效链接' if broken else '没有失效的站内链接'}。")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

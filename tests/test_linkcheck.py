@@ -1,0 +1,192 @@
+"""The link checker: every internal link and anchor of the built site resolves; broken
+ones are warnings, or errors with --strict (then nothing is written)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import MINIMAL_CONFIG, REPO
+from generator.build import build_site, check_site
+from generator.linkcheck import LINK_ATTRIBUTES, check_folder, find_broken_links, main, parse_page
+from generator.problems import BuildFailed
+
+
+def page(body: str, ids: str = "") -> bytes:
+    return f'<!DOCTYPE html><html><body>{ids}\n{body}\n</body></html>'.encode()
+
+
+FILES = {
+    "index.html": page('<a href="documents/">文件</a><a href="documents/a/#p1">甲</a><a href="#top">顶</a>',
+                       '<h1 id="top">首页</h1>'),
+    "documents/index.html": page('<a href="../">首页</a><a href="a/">甲</a><a href="a">甲（无斜杠）</a>'),
+    "documents/a/index.html": page('<a href="../../">首页</a><a href="%E9%99%84%E4%BB%B6.pdf">附件</a>'
+                                   '<a href="附件.pdf#page=2">附件第2页</a><a href="mailto:a@b.cn">信</a>'
+                                   '<a href="https://www.gov.cn/">国务院</a><a href="tel:12345">电话</a>'
+                                   '<img src="../../assets/x.png" alt=""><link rel="canonical" '
+                                   'href="https://test.example.gov.cn/documents/a/"><a href="#p1-2">条</a>'
+                                   '<a href="?page=2">第二页</a><a href="">本页</a>',
+                                   '<h2 id="p1">一</h2><h3 id="p1-2">二</h3><a name="old"></a>'),
+    "documents/a/附件.pdf": b"%PDF",
+    "assets/x.png": b"png",
+    "404.html": page('<a href="/">首页</a><a href="/documents/a/#old">旧锚点</a>'),
+    "sitemap.xml": b'<urlset>\n<url><loc>https://test.example.gov.cn/documents/a/</loc></url>\n</urlset>\n',
+}
+
+
+def test_a_correct_site_has_no_broken_links():
+    assert find_broken_links(FILES, "https://test.example.gov.cn/") == []
+
+
+@pytest.mark.parametrize("href, reason", [
+    ("missing/", "页面不存在"), ("../../documents/b/", "页面不存在"), ("#nowhere", "锚点不存在"),
+    ("../../index.html#p1", "锚点不存在"), ("../../../../x", "指向网站根目录之外"), ("附件.pdf.bak", "页面不存在"),
+    ("https://test.example.gov.cn/documents/zzz/", "页面不存在"), ("/documents/a/#p9", "锚点不存在"),
+])
+def test_broken_links_are_found_with_page_and_line(href, reason):
+    files = dict(FILES)
+    files["documents/a/index.html"] = FILES["documents/a/index.html"].replace(
+        b"</body>", f'<p>\n<a href="{href}">坏</a></p>\n</body>'.encode())
+    broken = find_broken_links(files, "https://test.example.gov.cn/")
+    assert [(b.page, b.href, b.reason) for b in broken] == [("documents/a/index.html", href, reason)]
+    assert broken[0].line == 4
+
+
+def test_root_relative_links_under_a_sub_path():
+    files = {"index.html": page('<a href="/zwgk/documents/">文件</a><a href="/other/">站外</a>'),
+             "documents/index.html": page("")}
+    broken = find_broken_links(files, "https://www.example.gov.cn/zwgk/")
+    assert [(b.href, b.reason) for b in broken] == [("/other/", "指向本站地址之外")]
+
+
+def test_sitemap_entries_are_checked():
+    files = dict(FILES)
+    files["sitemap.xml"] = b"<urlset>\n<url><loc>https://test.example.gov.cn/gone/</loc></url>\n</urlset>\n"
+    broken = find_broken_links(files, "https://test.example.gov.cn/")
+    assert [(b.page, b.line, b.reason) for b in broken] == [("sitemap.xml", 2, "页面不存在")]
+
+
+def test_comments_and_scripts_are_not_links():
+    files = {"index.html": page('<!-- <a href="gone/">x</a> -->\n<script>var s = \'<a href="gone/">\';</script>'
+                                '<script src="assets/a.js"></script>'), "assets/a.js": b""}
+    assert find_broken_links(files) == []
+    del files["assets/a.js"]
+    assert [b.href for b in find_broken_links(files)] == ["assets/a.js"]
+
+
+class _Reference(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (name == "name" and tag == "a"):
+                self.ids.add(value)
+            elif name in LINK_ATTRIBUTES.get(tag, ()):
+                self.links.append((value, self.getpos()[0]))
+
+    handle_startendtag = handle_starttag
+
+
+def test_fast_page_parser_agrees_with_html_parser_on_the_example_site(example_output):
+    pages = sorted(example_output.rglob("*.html"))
+    assert len(pages) > 50
+    for f in pages:
+        text = f.read_text(encoding="utf-8")
+        ref = _Reference()
+        ref.feed(text)
+        ref.close()
+        got = parse_page(text)
+        assert (got.ids, got.links) == (ref.ids, ref.links), f
+
+
+def test_example_site_has_no_broken_links(example_output):
+    assert check_folder(example_output) == []
+
+
+# ---------------------------------------------------------------- in check and build
+
+def broken_site(make_site):
+    site = make_site()
+    site.document("a", body="一、总体要求\n\n见[第九条](#p9)和[另一个文件](../missing/)。\n\n见[总体要求](#p1)。\n")
+    return site
+
+
+def test_broken_links_are_warnings_naming_the_source_line(make_site, tmp_path):
+    site = broken_site(make_site)
+    result = site.build(tmp_path / "out")
+    warnings = sorted(p.format().split("\n")[0] for p in result.site.problems.warnings)
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("content/documents/a/index.md:8: 警告: 链接 “#p9” 锚点不存在"
+                                  "（生成的 documents/a/index.html 第 ")
+    assert warnings[1].startswith("content/documents/a/index.md:8: 警告: 链接 “../missing/” 页面不存在"
+                                  "（生成的 documents/a/index.html 第 ")
+    assert (tmp_path / "out/index.html").exists()
+
+
+def test_strict_makes_broken_links_errors_and_writes_nothing(make_site, tmp_path):
+    site = broken_site(make_site)
+    _, problems = check_site(site.root, strict=True)
+    assert len(problems.errors) == 2 and all("链接" in p.message for p in problems.errors)
+    with pytest.raises(BuildFailed):
+        build_site(site.root, tmp_path / "out", strict=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_check_and_build_strict(make_site, tmp_path):
+    site = broken_site(make_site)
+    cli = [sys.executable, "-m", "generator"]
+    ok = subprocess.run(cli + ["check", "--site", str(site.root)], capture_output=True, text=True, cwd=REPO)
+    assert ok.returncode == 0 and "警告: 链接 “#p9” 锚点不存在" in ok.stderr
+    strict = subprocess.run(cli + ["check", "--strict", "--site", str(site.root)], capture_output=True, text=True,
+                            cwd=REPO)
+    assert strict.returncode == 1 and "错误: 链接 “#p9” 锚点不存在" in strict.stderr
+    out = tmp_path / "out"
+    build = subprocess.run(cli + ["build", "--strict", "--site", str(site.root), "--output", str(out)],
+                           capture_output=True, text=True, cwd=REPO)
+    assert build.returncode == 1 and not out.exists()
+
+
+def test_links_to_unlisted_attachments_are_caught(make_site, tmp_path):
+    site = make_site()
+    site.document("a", body="见[附件](任务表.xlsx)。\n")
+    (site.root / "content/documents/a/任务表.xlsx").write_bytes(b"x")
+    result = site.build(tmp_path / "out")
+    messages = [p.message for p in result.site.problems.warnings]
+    assert any("任务表.xlsx" in m and "页面不存在" in m for m in messages), messages
+
+
+def test_a_site_under_a_sub_path_checks_clean(make_site, tmp_path):
+    site = make_site()
+    site.write("config.yaml", MINIMAL_CONFIG.replace("https://test.example.gov.cn/", "https://www.example.gov.cn/zwgk/"))
+    site.document("a", body="一、甲\n\n见[甲](#p1)。\n")
+    result = site.build(tmp_path / "out")
+    assert not result.site.problems.warnings
+    assert check_folder(tmp_path / "out") == []
+
+
+def test_checking_a_built_folder_from_the_command_line(make_site, tmp_path, capsys):
+    site = make_site()
+    site.document("a")
+    out = tmp_path / "out"
+    site.build(out)
+    assert main([str(out)]) == 0
+    shutil.rmtree(out / "units")
+    assert main([str(out)]) == 1
+    assert "units/" in capsys.readouterr().err
+
+
+def test_links_from_templates_are_reported_at_the_generated_page(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    site.write("templates/home.html", '{% extends "base.html" %}{% block content %}\n<a href="{{ rel(\'nowhere/\') }}">x</a>'
+                                      '{% endblock %}')
+    result = site.build(tmp_path / "out")
+    warnings = [p for p in result.site.problems.warnings if "nowhere" in p.message]
+    assert len(warnings) == 1 and warnings[0].path == "output/index.html" and warnings[0].line, warnings

@@ -1,0 +1,56 @@
+"""QR codes of permanent addresses: rendered in a real browser, decoded, and compared with
+each page's canonical URL; vector, with a quiet zone, error correction M or higher."""
+from __future__ import annotations
+
+import io
+
+import pytest
+import segno
+
+from browser import CHROMIUM_ARGS, chromium_path, serve_folder
+from generator.qr import QUIET_ZONE, qr_svg
+
+
+def test_svg_is_vector_with_quiet_zone_and_error_correction():
+    url = "https://gk.example.gov.cn/documents/laiwu-2024-gkyd/"
+    svg = qr_svg(url)
+    assert svg.startswith("<svg ") and "viewBox" in svg and "width=" not in svg.split(">")[0]
+    assert 'role="img"' in svg and "aria-label=" in svg
+    code = segno.make(url, error="m", micro=False, boost_error=True)
+    size = code.symbol_size(scale=1, border=QUIET_ZONE)[0]
+    assert f'viewBox="0 0 {size} {size}"' in svg and QUIET_ZONE >= 4
+    assert code.error in ("M", "Q", "H")
+
+
+@pytest.mark.browser
+def test_every_qr_code_decodes_to_its_canonical_url(example_output):
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is a test dependency: make test installs it")
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+    pages = sorted(p.relative_to(example_output).as_posix().removesuffix("index.html")
+                   for p in example_output.glob("*/*/index.html")
+                   if p.parts[-3] in ("documents", "interpretations"))
+    server, base = serve_folder(example_output)
+    decoded = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 800, "height": 800})
+        for url in pages:
+            page.goto(base + url)
+            if page.locator(".qr svg").count() == 0:
+                continue        # redirect and withdrawn pages have none
+            canonical = page.locator("link[rel=canonical]").get_attribute("href")
+            # the SVG is vector: draw it larger, as a phone camera close to a print would see it
+            page.evaluate("document.querySelector('.qr svg').style.cssText = 'width:400px;height:400px'")
+            png = page.locator(".qr svg").screenshot()
+            image = Image.open(io.BytesIO(png)).convert("L")
+            results = zxingcpp.read_barcodes(image)
+            decoded[url] = ([r.text for r in results], canonical)
+        page.emulate_media(media="print")
+        page.goto(base + pages[0])
+        assert page.locator(".qr svg").is_visible()
+        browser.close()
+    server.shutdown()
+    assert len(decoded) >= 6
+    for url, (texts, canonical) in decoded.items():
+        assert texts == [canonical], url
