@@ -17,6 +17,7 @@ Gongkai（公开）把 config.yaml 和 content/ 里的文档生成为政务公�
   gongkai serve            生成并在 http://127.0.0.1:8000/ 预览
   gongkai new site 文件夹   新建一个网站文件夹（含示例配置和示例文档）
   gongkai new document 标识 在当前网站里新建一个文档，例如 gongkai new document licheng-2025-gkyd
+  gongkai import 文件...    把门户网站上保存的网页（.html）或复制的正文（.txt）导入 content/
 
 出错时会显示“文件:行号: 错误: 说明”，下一行“提示”告诉您怎么改。
 """

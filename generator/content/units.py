@@ -59,14 +59,14 @@ class UnitRegistry:
     _lookup: dict[tuple[str, str], Unit]
 
     def resolve(self, scope: str, name: str) -> Unit | None:
-        return self._lookup.get((scope, _norm(name)))
+        return self._lookup.get((scope, unit_key(name)))
 
     def suggest(self, scope: str, name: str) -> list[str]:
         names = [n for (s, n) in self._lookup if s == scope]
-        return difflib.get_close_matches(_norm(name), names, n=3, cutoff=0.5)
+        return difflib.get_close_matches(unit_key(name), names, n=3, cutoff=0.5)
 
 
-def _norm(name: str) -> str:
+def unit_key(name: str) -> str:
     # Published tables differ only in bracket width and stray spaces; both mean the same unit.
     return "".join(name.split()).replace("(", "（").replace(")", "）")
 
@@ -104,7 +104,7 @@ def load_units(content_dir: Path, problems: Problems) -> UnitRegistry:
                 continue
             units[unit.id] = unit
             for name in (unit.name, *unit.aliases):
-                key = (scope, _norm(name))
+                key = (scope, unit_key(name))
                 if key in lookup and lookup[key].id != unit.id:
                     problems.error(path, unit.line,
                                    f"名称或别名 “{name}” 同时属于 {lookup[key].id} 和 {unit.id}",

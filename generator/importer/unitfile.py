@@ -18,7 +18,7 @@ from pathlib import Path
 import opencc
 from pypinyin import Style, lazy_pinyin
 
-from ..content.units import _norm as unit_key   # the generator's own name matching
+from ..content.units import unit_key   # the generator's own name matching
 from ..schema import ID_RE
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml
 
