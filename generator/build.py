@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import linkcheck, opendata, permalinks
+from . import linkcheck, opendata, permalinks, search
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, make_environment, render_page, template_dirs
 from .site import Site, load_site
@@ -64,22 +64,39 @@ class Outputs:
                                     "改掉这个附件或文档的名称。")
 
 
-def collect_outputs(site: Site, problems: Problems) -> Outputs:
-    """Everything to write: rendered pages, open data, theme assets and attachments."""
+# Outputs computed from the whole site rather than from one page.
+DATA_OUTPUTS = ("api/documents.json", "api/tasks.json", "api/tasks.csv", "sitemap.xml", "robots.txt")
+
+
+def collect_outputs(site: Site, problems: Problems,
+                    rendered_pages: dict[str, bytes] | None = None,
+                    data_outputs: dict[str, bytes | Path] | None = None,
+                    memo: dict | None = None) -> Outputs:
+    """Everything to write: rendered pages, open data, theme assets and attachments.
+
+    ``rendered_pages`` (output path → HTML) comes from an incremental build that has
+    already rendered, or reused, every page.
+    """
     outputs = Outputs(problems)
-    env = make_environment(site.root)
+    env = make_environment(site.root) if rendered_pages is None else None
     for page in site.pages:
         origin = problems.rel(page.sources[0]) if page.sources else page.template
         try:
-            outputs.add(page.output, render_page(env, site, page), origin)
+            html = rendered_pages[page.output] if rendered_pages is not None else render_page(env, site, page)
+            outputs.add(page.output, html, origin)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
-    outputs.add("api/documents.json", opendata.documents_json(site), "api")
-    outputs.add("api/tasks.json", opendata.tasks_json(site), "api")
-    outputs.add("api/tasks.csv", opendata.tasks_csv(site), "api")
-    outputs.add("sitemap.xml", opendata.sitemap_xml(site), "sitemap")
-    outputs.add("robots.txt", opendata.robots_txt(site), "robots")
+    # memo: per-document pieces of the open data kept by an incremental builder
+    makers = {"api/documents.json": lambda s: opendata.documents_json(s, memo),
+              "api/tasks.json": lambda s: opendata.tasks_json(s, memo),
+              "api/tasks.csv": lambda s: opendata.tasks_csv(s, memo), "sitemap.xml": opendata.sitemap_xml,
+              "robots.txt": opendata.robots_txt}
+    for path in DATA_OUTPUTS:
+        known = data_outputs.get(path) if data_outputs else None
+        outputs.add(path, known if known is not None else makers[path](site), path)
+    for path, data in search.index_files(site):       # search/index/: the offline search index
+        outputs.add(path, data, "search")
     assets: dict[str, Path] = {}
     for folder in reversed(template_dirs(site.root)):      # theme first, site overrides
         root = folder / "assets"

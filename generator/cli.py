@@ -79,20 +79,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"警告：在 {args.host} 上提供预览，同一网络中的其他人也能访问。", file=sys.stderr)
-    status = cmd_build(args)
-    if status != 0:
-        return status
     from .serve import serve
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"警告：在 {args.host} 上提供预览，同一网络中的其他人也能访问（包括草稿）。", file=sys.stderr)
     site_dir = _site_dir(args)
-    out = Path(args.output).expanduser() if args.output else site_dir / "output"
+    if not (site_dir / "config.yaml").is_file():
+        print(f"错误: {site_dir} 里没有 config.yaml", file=sys.stderr)
+        print("    提示: 在网站文件夹里运行，或用 --site 指定网站文件夹。", file=sys.stderr)
+        return 1
     try:
-        serve(out.resolve(), args.host, args.port)
+        serve(site_dir, args.host, args.port, drafts=args.drafts, poll=args.poll)
     except OSError as e:
         print(f"错误: 无法在 {args.host}:{args.port} 上启动预览：{e.strerror}", file=sys.stderr)
         print("    提示: 端口可能已被占用；用 --port 换一个端口，例如 --port 8001。", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("预览已停止。", file=sys.stderr)
     return 0
 
 
@@ -181,12 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     common(c)
     c.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("serve", help="生成并在本机预览网站", description="生成网站，然后在"
-                       " http://127.0.0.1:8000/ 提供预览。修改内容后请重新运行（自动刷新尚未实现）。")
-    common(s)
-    s.add_argument("--output", metavar="文件夹", help="输出文件夹，默认是网站文件夹里的 output/")
+    s = sub.add_parser("serve", help="在本机预览网站，保存后自动刷新",
+                       description="生成网站并在 http://127.0.0.1:8000/ 预览；监视 content/、templates/ 和 "
+                       "config.yaml，保存后只重新生成改动影响的页面，并自动刷新浏览器。出错时页面上方显示错误"
+                       "（文件、行号、说明），改正后自动消失。预览不写入 output/。")
+    s.add_argument("--site", metavar="文件夹", help="网站文件夹（含 config.yaml），默认是当前文件夹")
+    s.add_argument("--drafts", action="store_true", help="预览时包括草稿（draft: true）")
     s.add_argument("--host", default="127.0.0.1", help="监听地址，默认 127.0.0.1（只有本机能访问）")
     s.add_argument("--port", type=int, default=8000, help="端口，默认 8000")
+    s.add_argument("--poll", action="store_true", help="用轮询代替文件系统通知（网络盘、容器中使用）")
     s.set_defaults(func=cmd_serve)
 
     n = sub.add_parser("new", help="新建网站或文档", description="gongkai new site 文件夹 —— 新建网站；"
@@ -226,3 +231,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:           # output piped into `head` and the like
+        return 0

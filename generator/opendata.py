@@ -27,43 +27,74 @@ def document_record(site: Site, doc: Document) -> dict[str, Any]:
     }
 
 
+def _task_record(doc_id: str, row) -> dict[str, Any]:
+    t = row.task
+    return {
+        "document": doc_id, "seq": t.seq, "section": t.section, "item": t.item,
+        "requirement": t.requirement, "units": [u.name for u in row.units],
+        "lead_units": [u.name for u in row.lead_units], "deadline": t.deadline,
+        "deadline_date": _date(t.deadline_date), "status": t.status,
+    }
+
+
 def task_records(site: Site) -> list[dict[str, Any]]:
+    return [_task_record(doc.id, row) for doc in site.documents for row in site.task_rows.get(doc.id, ())]
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ is a formula to Excel; prefix it so it stays text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _chunks(site: Site, memo: dict | None, kind: str, make) -> list[str]:
+    """Per-document pieces of a site-wide file, reused while the document's rows are unchanged."""
     out = []
+    old = memo.get("old", {}) if memo is not None else {}
     for doc in site.documents:
-        for row in site.task_rows.get(doc.id, ()):
-            t = row.task
-            out.append({
-                "document": doc.id, "seq": t.seq, "section": t.section, "item": t.item,
-                "requirement": t.requirement, "units": [u.name for u in row.units],
-                "lead_units": [u.name for u in row.lead_units], "deadline": t.deadline,
-                "deadline_date": _date(t.deadline_date), "status": t.status,
-            })
+        rows = site.task_rows.get(doc.id, ())
+        key = (kind, id(doc), id(rows))
+        entry = old.get(key)
+        if entry is None:
+            entry = (doc, rows, make(doc, rows))   # the objects are kept: their ids key the memo
+        if memo is not None:
+            memo.setdefault("new", {})[key] = entry
+        out.append(entry[2])
     return out
 
 
-def _json(data: Any) -> bytes:
-    # Sorted keys are not used: the key order is the documented one, and fixed.
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def _json_lines(pieces: list[str]) -> bytes:
+    pieces = [p for p in pieces if p]
+    if not pieces:
+        return b"[]\n"
+    return ("[\n" + ",\n".join(pieces) + "\n]\n").encode("utf-8")
 
 
-def documents_json(site: Site) -> bytes:
-    return _json([document_record(site, d) for d in site.documents])
+def documents_json(site: Site, memo: dict | None = None) -> bytes:
+    # One record per line: readable and diff-friendly. The key order is the documented one.
+    return _json_lines(_chunks(site, memo, "doc", lambda d, rows: json.dumps(
+        document_record(site, d), ensure_ascii=False)))
 
 
-def tasks_json(site: Site) -> bytes:
-    return _json(task_records(site))
+def tasks_json(site: Site, memo: dict | None = None) -> bytes:
+    return _json_lines(_chunks(site, memo, "tasks", lambda d, rows: ",\n".join(
+        json.dumps(_task_record(d.id, r), ensure_ascii=False) for r in rows)))
 
 
-def tasks_csv(site: Site) -> bytes:
+def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
     """UTF-8 with BOM and CRLF line ends, so that Excel opens the Chinese text correctly."""
+    def rows_csv(doc, rows) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        for row in rows:
+            r = _task_record(doc.id, row)
+            writer.writerow([_csv_cell(v) for v in (
+                r["document"], r["seq"], r["section"], r["item"], r["requirement"], "、".join(r["units"]),
+                "、".join(r["lead_units"]), r["deadline"], r["deadline_date"], r["status"])])
+        return buf.getvalue()
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(TASK_CSV_HEADER)
-    for r in task_records(site):
-        writer.writerow([r["document"], r["seq"], r["section"] or "", r["item"] or "",
-                         r["requirement"], "、".join(r["units"]), "、".join(r["lead_units"]),
-                         r["deadline"] or "", r["deadline_date"] or "", r["status"] or ""])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    csv.writer(buf, lineterminator="\r\n").writerow(TASK_CSV_HEADER)
+    return ("\ufeff" + buf.getvalue() + "".join(_chunks(site, memo, "csv", rows_csv))).encode("utf-8")
 
 
 def sitemap_xml(site: Site) -> bytes:

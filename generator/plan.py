@@ -4,6 +4,12 @@ from __future__ import annotations
 from .pages import Page
 from .site import Group, Site
 
+# Long lists are split into pages, so that a page's size (and the cost of re-rendering
+# it after an edit) does not grow with the site.
+DOCS_PER_PAGE = 50
+ROWS_PER_PAGE = 100
+HOME_LATEST = 20
+
 LIST_KINDS = {
     # kind: (URL folder, 栏目 name, page title of the index)
     "years": ("years", "按年份", "按年份浏览"),
@@ -18,10 +24,11 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
     all_sources = tuple(d.source for d in site.documents) + cfg_sources
     pages: list[Page] = [
         Page("home", "", "home.html", site.config.name, "首页",
-             {"documents": site.documents}, all_sources),
-        Page("documents", "documents/", "list.html", "全部文件", "政府文件",
-             {"documents": site.documents, "heading": "全部文件"}, all_sources),
+             {"latest": site.documents[:HOME_LATEST], "total": len(site.documents)}, all_sources),
     ]
+    pages += _paged("documents", "documents/", "list.html", "全部文件", "政府文件", site.documents,
+                    DOCS_PER_PAGE, lambda chunk: {"documents": chunk, "heading": "全部文件",
+                                                  "total": len(site.documents)}, all_sources)
     rel = site.relations
     for doc in site.documents:
         interps = rel.interpretations_of.get(doc.id, ())
@@ -40,12 +47,14 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
     units = [site.units.units[uid] for uid in site.unit_rows]
     pages.append(Page("units", "units/", "units.html", "责任单位", "责任单位",
                       {"units": sorted(units, key=lambda u: (u.scope, u.id)),
-                       "rows": site.unit_rows}, all_sources))
+                       "counts": {uid: len(rows) for uid, rows in site.unit_rows.items()}}, all_sources))
     for unit in units:
-        pages.append(Page("unit", unit.url, "unit.html", unit.full_name, "责任单位",
-                          {"unit": unit, "rows": site.unit_rows[unit.id]},
-                          (unit.source,) + tuple(dict.fromkeys(r.document.source for r in site.unit_rows[unit.id]))
-                          + cfg_sources))
+        rows = site.unit_rows[unit.id]
+        docs = tuple(dict.fromkeys(r.document.id for r in rows))
+        pages += _paged("unit", unit.url, "unit.html", unit.full_name, "责任单位", rows, ROWS_PER_PAGE,
+                        lambda chunk, u=unit, r=rows, d=docs: {
+                            "unit": u, "groups": _by_document(chunk), "total": len(r), "documents": len(d)},
+                        (unit.source,) + cfg_sources)
     for kind, groups in (("years", tuple(reversed(site.years))), ("issuers", site.issuers),
                          ("topics", site.topics)):
         folder, column, title = LIST_KINDS[kind]
@@ -53,7 +62,7 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
         pages.append(Page("groups", f"{folder}/", "groups.html", title, column,
                           {"groups": groups, "folder": folder, "undated": undated}, all_sources))
         for group in groups:
-            pages.append(_group_page(kind, folder, column, group, cfg_sources))
+            pages += _group_pages(kind, folder, column, group, cfg_sources)
     pages.append(Page("interpretations", "interpretations/", "interpretations.html", "政策解读", "政策解读",
                       {"interpretations": site.interpretations},
                       tuple(i.source for i in site.interpretations) + cfg_sources))
@@ -70,14 +79,39 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
         pages.append(Page("redirect", old, "redirect.html", title, "页面已迁移",
                           {"target_url": target, "target_title": title}, (source,) + cfg_sources))
     pages.append(Page("sitemap", "sitemap/", "sitemap.html", "网站地图", "网站地图", {}, all_sources))
+    # 站内搜索: the page is static; search.js queries the index the build writes beside it.
+    pages.append(Page("search", "search/", "search.html", "站内搜索", "站内搜索", {}, cfg_sources))
     pages.append(Page("404", "404.html", "404.html", "页面未找到", "页面未找到", {}, cfg_sources,
                       absolute_links=True))
     return tuple(pages)
 
 
-def _group_page(kind: str, folder: str, column: str, group: Group, cfg_sources) -> Page:
+def _group_pages(kind: str, folder: str, column: str, group: Group, cfg_sources) -> list[Page]:
     label = {"years": f"{group.key}年", "issuers": group.key, "topics": group.key}[kind]
-    return Page("list", f"{folder}/{group.slug}/", "list.html", f"{label}的文件", column,
-                {"documents": group.documents, "heading": f"{label}的文件", "group": group,
-                 "parent": (f"{folder}/", LIST_KINDS[kind][2])},
-                tuple(d.source for d in group.documents) + cfg_sources)
+    parent = (f"{folder}/", LIST_KINDS[kind][2])
+    return _paged("list", f"{folder}/{group.slug}/", "list.html", f"{label}的文件", column, group.documents,
+                  DOCS_PER_PAGE, lambda chunk: {"documents": chunk, "heading": f"{label}的文件",
+                                                "total": len(group.documents), "parent": parent},
+                  cfg_sources)
+
+
+def _paged(kind: str, url: str, template: str, title: str, column: str, items: tuple, size: int,
+           data, sources) -> list[Page]:
+    """One page per ``size`` items: ``url`` for the first, ``url + page/N/`` for the rest."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [items]
+    urls = [url] + [f"{url}page/{n}/" for n in range(2, len(chunks) + 1)]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        pager = {"number": number, "count": len(chunks), "urls": tuple(urls)} if len(chunks) > 1 else None
+        page_title = title if number == 1 else f"{title}（第{number}页）"
+        pages.append(Page(kind, urls[number - 1], template, page_title, column,
+                          {**data(chunk), "pager": pager}, sources))
+    return pages
+
+
+def _by_document(rows: tuple) -> tuple:
+    """Rows grouped by their document, keeping the order: ((document, rows), …)."""
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.document.id, []).append(row)
+    return tuple((rs[0].document, tuple(rs)) for rs in groups.values())

@@ -284,13 +284,14 @@ def scan_file(scanner: Scanner, path: Path, text: str, problems: Problems) -> No
 
 
 def scan_site(documents: Iterable[Any], unit_sources: Iterable[Path], config: Any,
-              problems: Problems, others: Iterable[Any] = ()) -> None:
+              problems: Problems, others: Iterable[Any] = (), derive: Any = None) -> None:
     """Scan every published source: each document (with its tasks), each units file, and
     other published front-matter sources such as interpretations (``others``: objects
     with a ``source``; a video transcript file beside one is covered by its privacy_ack).
 
     ``config`` (a :class:`~generator.config.Config`, or None when it failed to load)
     gives the allowlist, the site's own contact details and the sensitive words.
+    ``derive`` (an incremental build's cache) lets an unchanged document skip its scan.
     """
     from .content.sources import read_text, split_front_matter   # late: they import this module
     from .yamlload import YamlProblem, load_yaml
@@ -302,11 +303,18 @@ def scan_site(documents: Iterable[Any], unit_sources: Iterable[Path], config: An
         words = tuple(config.sensitive_words)
     scanner = Scanner(allow, words)
     scratch = Problems(problems.root)            # reading again must not repeat warnings
-    for doc in documents:
+    def scan_one(doc: Any, out: Problems) -> None:
         tasks_path = doc.tasks.source if doc.tasks is not None else None
         tasks_text = read_text(tasks_path, scratch) if tasks_path is not None else None
         scan_document(scanner, doc.source, doc.front, doc.body_text, doc.body_line,
-                      tasks_path, tasks_text, problems)
+                      tasks_path, tasks_text, out)
+
+    settings = repr((allow, words))
+    for doc in documents:
+        if derive is None:
+            scan_one(doc, problems)
+        else:
+            derive("privacy", (doc,), settings, problems, lambda out, d=doc: scan_one(d, out))
     for path in sorted(set(unit_sources)):
         text = read_text(path, scratch)
         if text is not None:

@@ -46,6 +46,10 @@ class Problems:
         """Path as shown to the editor: relative to the site folder when inside it."""
         p = Path(path)
         try:
+            return p.relative_to(self.root).as_posix()    # the common case, without touching the disk
+        except ValueError:
+            pass
+        try:
             return p.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return p.as_posix()

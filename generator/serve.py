@@ -1,46 +1,321 @@
-"""``gongkai serve``: build, then serve ``output/`` on 127.0.0.1 for previewing.
+"""``gongkai serve``: the preview server. Watch, rebuild what changed, reload the browser.
 
-This is the plain preview: it builds once and serves the result with the site's 404
-page. Watching sources, rebuilding and reloading the browser are not implemented yet
-(tracked as the preview-server issue); rerun ``gongkai build`` and reload by hand.
+- The site is built in memory by an incremental :class:`~generator.incremental.Builder`
+  and served from that memory: nothing is written to ``output/``, a page is never seen
+  half-written, and only the site's own outputs are reachable (no path on disk is ever
+  opened from a request, so ``..``, encoded slashes and symlinks lead nowhere).
+- watchdog reports saves in ``content/``, ``templates/`` and ``config.yaml``; editor
+  temporary files are ignored and bursts of events are coalesced into one rebuild.
+- Open pages get a small script (added while serving, never written to ``output/``)
+  that listens for rebuilds with server-sent events and reloads; hidden tabs close the
+  connection and check again when shown.
+- When a rebuild fails, the last good pages stay up and every page shows an accessible
+  panel with file, line, message and hint until the next good build.
 """
 from __future__ import annotations
 
-import functools
+import html
 import http.server
+import mimetypes
+import posixpath
 import sys
+import threading
+import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .content.sources import is_editor_temp
+from .incremental import Builder
+from .problems import BuildFailed, Problem
+
+EVENTS = "/__gongkai__/events"
+STATE = "/__gongkai__/state"
+DEBOUNCE = 0.03                 # seconds of quiet before a rebuild: editors save in bursts
+IGNORED_NAMES = {"permalinks.lock"}      # written by builds, not by editors
+IGNORED_DIRS = {"output", ".git", ".gongkai-cache", "__pycache__", "node_modules", ".venv"}
+
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8",
+         ".csv": "text/csv; charset=utf-8", ".xml": "application/xml; charset=utf-8",
+         ".txt": "text/plain; charset=utf-8", ".conf": "text/plain; charset=utf-8",
+         ".svg": "image/svg+xml", ".md": "text/plain; charset=utf-8"}
+
+RELOAD_SCRIPT = """<script>/* gongkai serve: live reload (not part of the built site) */
+(function(){var v=%(version)d,es=null;function open(){if(es)return;es=new EventSource("%(events)s");
+es.onmessage=function(e){if(+e.data!==v)location.reload();};}
+function close(){if(es){es.close();es=null;}}
+document.addEventListener("visibilitychange",function(){if(document.hidden)close();else{
+fetch("%(state)s").then(function(r){return r.text()}).then(function(t){if(+t!==v)location.reload();else open();});}});
+if(!document.hidden)open();})();</script>"""
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files from the output folder; unknown paths get the site's 404 page."""
+def ignored(path: str, root: Path) -> bool:
+    """Editor temporaries, output and version-control files never trigger a rebuild."""
+    p = Path(path)
+    try:
+        rel = p.resolve().relative_to(root)
+    except (ValueError, OSError):
+        rel = p
+    name = p.name
+    if any(part in IGNORED_DIRS for part in rel.parts):
+        return True
+    if name in IGNORED_NAMES or is_editor_temp(name):
+        return True
+    top = rel.parts[0] if rel.parts else ""
+    return top not in ("content", "templates", "config.yaml")
 
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-                      ".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8",
-                      ".csv": "text/csv; charset=utf-8", ".xml": "application/xml; charset=utf-8",
-                      ".txt": "text/plain; charset=utf-8"}
 
-    def send_error(self, code, message=None, explain=None):  # noqa: D102 (stdlib API)
-        page = Path(self.directory) / "404.html"
-        if code == 404 and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+def error_panel(problems: list[Problem]) -> str:
+    """The accessible error panel shown over the last good page."""
+    items = "".join(
+        f"<li><code>{html.escape(p.path)}{':' + str(p.line) if p.line else ''}</code> "
+        f"{html.escape(p.message)}{'<br>提示：' + html.escape(p.hint) if p.hint else ''}</li>"
+        for p in problems if p.severity == "error")
+    return (
+        '<section id="gongkai-error" role="alert" aria-labelledby="gongkai-error-title" tabindex="-1" '
+        'style="position:relative;z-index:2147483647;margin:0;padding:1rem 1.25rem;background:#fff;'
+        'color:#000;border:4px solid #b00000;font:1.05rem/1.6 system-ui,sans-serif;">'
+        '<h2 id="gongkai-error-title" style="margin:0 0 .5rem;font-size:1.25rem;color:#900;">'
+        '构建失败：下面显示的是上一次成功构建的页面</h2>'
+        f'<ol style="margin:0 0 .5rem 1.25rem;padding:0;">{items}</ol>'
+        '<p style="margin:0;">改正后保存文件，页面会自动刷新。</p></section>')
+
+
+class Preview:
+    """The state shared by the watcher, the builder and the request handlers."""
+
+    def __init__(self, site_dir: Path, drafts: bool = False):
+        self.builder = Builder(site_dir, drafts=drafts)
+        self.root = self.builder.site_dir
+        self.outputs: dict[str, bytes | Path] = {}
+        self.errors: list[Problem] = []
+        self.version = 0
+        self.changed = threading.Condition()
+        self.last_seconds = 0.0
+        self.base_path = "/"
+
+    def rebuild(self) -> bool:
+        """Build; publish the new outputs (or the errors) and wake the waiting pages."""
+        start = time.perf_counter()
+        try:
+            problems = self.builder.build()
+            ok, outputs, errors = True, self.builder.outputs, []
+            for p in problems.sorted():
+                if p.severity == "warning":
+                    print(p.format(), file=sys.stderr)
+        except BuildFailed as failed:
+            ok, outputs, errors = False, self.outputs, [p for p in failed.problems.sorted()]
+            for p in errors:
+                if p.severity == "error":
+                    print(p.format(), file=sys.stderr)
+        except Exception as e:  # a bug must not take the preview down; show it in the page
+            ok, outputs = False, self.outputs
+            errors = [Problem("gongkai", None, "error", f"内部错误：{type(e).__name__}: {e}",
+                              "这是 Gongkai 的缺陷，请报告；可先撤销最近的修改。")]
+        self.last_seconds = time.perf_counter() - start
+        with self.changed:
+            self.outputs = outputs
+            self.errors = errors
+            if ok:
+                site = self.builder.site
+                self.base_path = site.config.base_path if site else "/"
+            self.version += 1
+            self.changed.notify_all()
+        state = "已更新" if ok else "有错误"
+        print(f"第 {self.version} 次生成{state}：重新生成 {self.builder.rendered} 个页面，"
+              f"用时 {self.last_seconds * 1000:.0f} 毫秒", file=sys.stderr)
+        return ok
+
+    def lookup(self, raw_path: str) -> tuple[int, str, bytes | Path | None]:
+        """(status, output path, content) for a request path; only known outputs are served."""
+        path = urlsplit(raw_path).path
+        if "%2f" in path.lower() or "%5c" in path.lower() or "\\" in path or "\0" in path:
+            return self._not_found()
+        path = unquote(path)
+        if self.base_path != "/" and path.startswith(self.base_path):
+            path = "/" + path[len(self.base_path):]
+        parts = path.split("/")
+        if any(part in ("..", ".") for part in parts):
+            return self._not_found()
+        rel = posixpath.normpath(path).lstrip("/")
+        if rel == ".":
+            rel = ""
+        if rel and not path.endswith("/"):
+            if rel in self.outputs:
+                return 200, rel, self.outputs[rel]
+            if rel + "/index.html" in self.outputs:
+                # a folder address without its slash: relative links need the slash
+                return 301, self.base_path + rel + "/", None
+            return self._not_found()
+        key = (rel + "/" if rel else "") + "index.html"
+        if key in self.outputs:
+            return 200, key, self.outputs[key]
+        return self._not_found()
+
+    def _not_found(self) -> tuple[int, str, bytes | Path | None]:
+        return 404, "404.html", self.outputs.get("404.html")
+
+    def decorate(self, body: bytes) -> bytes:
+        """Add the reload script, and the error panel when the last rebuild failed."""
+        text = body.decode("utf-8", "replace")
+        extra = RELOAD_SCRIPT % {"version": self.version, "events": EVENTS, "state": STATE}
+        if self.errors:
+            panel = error_panel(self.errors)
+            marker = '<main id="main"'
+            if marker in text:
+                text = text.replace(marker, panel + marker, 1)
+            else:
+                text = text.replace("<body>", "<body>" + panel, 1) if "<body>" in text else panel + text
+        text = text.replace("</body>", extra + "</body>", 1) if "</body>" in text else text + extra
+        return text.encode("utf-8")
+
+
+def make_handler(preview: Preview):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "gongkai-serve"
+
+        def do_HEAD(self) -> None:  # noqa: N802 (http.server API)
+            self._respond(head=True)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == EVENTS:
+                return self._events()
+            if self.path == STATE:
+                return self._send(200, "text/plain; charset=utf-8", str(preview.version).encode())
+            self._respond()
+
+        def _respond(self, head: bool = False) -> None:
+            status, key, content = preview.lookup(self.path)
+            if status == 301:
+                self.send_response(301)
+                self.send_header("Location", key)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if content is None:
+                if preview.errors:
+                    body = preview.decorate(b"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                                            b"<title>\xe6\x9e\x84\xe5\xbb\xba\xe5\xa4\xb1\xe8\xb4\xa5</title></head>"
+                                            b"<body></body></html>")
+                    return self._send(500, TYPES[".html"], body, head)
+                return self._send(404, "text/plain; charset=utf-8", "页面未找到".encode(), head)
+            data = content.read_bytes() if isinstance(content, Path) else content
+            suffix = posixpath.splitext(key)[1].lower()
+            ctype = TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+            if suffix == ".html":
+                data = preview.decorate(data)
+            self._send(status, ctype, data, head)
+
+        def _send(self, status: int, ctype: str, body: bytes, head: bool = False) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
-            if self.command != "HEAD":
+            if not head:
                 self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
 
-    def log_message(self, format, *args):  # noqa: A002 (stdlib signature)
-        sys.stderr.write("  %s\n" % (format % args))
+        def _events(self) -> None:
+            """Server-sent events: the build version, sent whenever it changes."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            seen = -1
+            try:
+                while True:
+                    with preview.changed:
+                        if preview.version == seen:
+                            preview.changed.wait(timeout=15)
+                        version = preview.version
+                    if version != seen:
+                        self.wfile.write(f"data: {version}\n\n".encode())
+                        seen = version
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                return
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002
+            pass
+
+    return Handler
 
 
-def serve(output_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``output_dir`` until interrupted."""
-    handler = functools.partial(_Handler, directory=str(output_dir))
-    with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
-        print(f"预览地址：http://{host}:{port}/  （按 Ctrl+C 停止）")
-        httpd.serve_forever()
+class Watcher:
+    """watchdog events → one debounced rebuild at a time."""
+
+    def __init__(self, preview: Preview, poll: bool = False):
+        self.preview = preview
+        self.poll = poll
+        self.pending = threading.Event()
+        self.last_event = 0.0
+        self.stopped = threading.Event()
+
+    def start(self) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        watcher = self
+        root = self.preview.root
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                if event.is_directory and event.event_type == "modified":
+                    return      # the file event inside it is what matters
+                paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+                if all(not p or ignored(p, root) for p in paths):
+                    return
+                watcher.last_event = time.monotonic()
+                watcher.pending.set()
+
+        self.observer = (PollingObserver(timeout=0.25) if self.poll else Observer())
+        handler = Handler()
+        for name in ("content", "templates"):
+            if (root / name).is_dir():
+                self.observer.schedule(handler, str(root / name), recursive=True)
+        self.observer.schedule(handler, str(root), recursive=False)
+        self.observer.daemon = True
+        self.observer.start()
+        threading.Thread(target=self._loop, daemon=True, name="gongkai-rebuild").start()
+
+    def _loop(self) -> None:
+        while not self.stopped.is_set():
+            if not self.pending.wait(timeout=0.5):
+                continue
+            # Coalesce a burst of saves (editors write temp files, rename, touch metadata).
+            while time.monotonic() - self.last_event < DEBOUNCE:
+                time.sleep(DEBOUNCE / 3)
+            self.pending.clear()
+            self.preview.rebuild()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.observer.stop()
+
+
+def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+          poll: bool = False, ready: threading.Event | None = None) -> None:
+    """Build, watch and serve until interrupted."""
+    preview = Preview(site_dir, drafts=drafts)
+    preview.rebuild()
+    watcher = Watcher(preview, poll=poll)
+    watcher.start()
+    server = http.server.ThreadingHTTPServer((host, port), make_handler(preview))
+    server.daemon_threads = True
+    print(f"预览地址：http://{host}:{server.server_address[1]}/  （按 Ctrl+C 停止；保存文件后页面自动刷新）")
+    if ready is not None:
+        ready.set()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        watcher.stop()
+        server.server_close()

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypinyin import Style, lazy_pinyin
 
@@ -22,6 +23,9 @@ from .content.interpretations import Interpretation, interpretation_sources, loa
 from .content.units import Unit, UnitRegistry, load_units
 from .permalinks import Addresses, resolve_addresses
 from .relations import Relations, resolve_relations
+
+if TYPE_CHECKING:
+    from .incremental import LoadCache
 from .pages import Page
 from .problems import Problems
 
@@ -76,28 +80,31 @@ class Site:
         return next((d for d in self.documents if d.id == doc_id), None)
 
 
-def load_site(site_dir: Path, problems: Problems, drafts: bool = False) -> Site | None:
+def load_site(site_dir: Path, problems: Problems, drafts: bool = False,
+              cache: "LoadCache | None" = None) -> Site | None:
     """Load and resolve a whole site; None when any error was reported."""
     config = load_config(site_dir, problems)
     # config.yaml decides how the other sources are decoded (source_encoding).
     with source_encoding(config.source_encoding if config else "utf-8"):
-        return _load_content(site_dir, config, problems, drafts)
+        return _load_content(site_dir, config, problems, drafts, cache)
 
 
 def _load_content(site_dir: Path, config: Config | None, problems: Problems,
-                  drafts: bool) -> Site | None:
+                  drafts: bool, cache: "LoadCache | None" = None) -> Site | None:
     content = site_dir / CONTENT_DIR
     if not content.is_dir():
         problems.error(content, None, "找不到 content/ 文件夹",
                        "网站文件夹里需要 content/documents/ 存放文档；可运行 `gongkai new site` 生成示例。")
         return None
-    units = load_units(content, problems)
+    # With a cache (preview server, incremental builds) a source whose bytes did not
+    # change is not parsed again; its problems are replayed.
+    units = _memo(cache, "units", [content / "units"], problems, lambda p: load_units(content, p))
     md = markdown_converter(config.raw_html if config else "escape")
     loaded: list[Document] = []
     doc_root = content / "documents"
     folders = sorted(p for p in doc_root.iterdir() if p.is_dir()) if doc_root.is_dir() else []
     for folder in folders:
-        doc = load_document(folder, problems, md)
+        doc = _memo(cache, "document", [folder], problems, lambda p, f=folder: load_document(f, p, md))
         if doc is not None:
             loaded.append(doc)
     if doc_root.is_dir():
@@ -130,10 +137,13 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
         published.append(doc)
     published.sort(key=lambda d: (-(d.date.toordinal() if d.date else 0), d.id))
 
-    task_rows = {doc.id: _resolve_tasks(doc, units, problems) for doc in published if doc.tasks}
+    task_rows = {doc.id: _derive(cache, "rows", (doc, units), "", problems,
+                                 lambda p, d=doc: _resolve_tasks(d, units, p))
+                 for doc in published if doc.tasks}
     interpretations = []
     for source in interpretation_sources(content):
-        it = load_interpretation(source, problems, md)
+        it = _memo(cache, "interpretation", [source.parent if source.name == "index.md" else source],
+                   problems, lambda p, s=source: load_interpretation(s, p, md))
         if it is None:
             continue
         if it.draft and not drafts:
@@ -143,7 +153,7 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     interpretations.sort(key=lambda i: (-i.published.toordinal(), i.id))
     # Only what is published is scanned: a withheld document may hold personal data.
     privacy.scan_site(published, (u.source for u in units.units.values()), config, problems,
-                      interpretations)
+                      interpretations, derive=cache.derive if cache is not None else None)
     relations = resolve_relations(tuple(published), unpublished, tuple(interpretations),
                                   config.interpretation_required_types if config else (), problems)
     addresses = resolve_addresses(content, config.base_path if config else "/", published, withdrawn,
@@ -168,6 +178,20 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     from .plan import plan_pages   # the page plan reads the whole Site
     site.pages = plan_pages(site)
     return site
+
+
+def _memo(cache, kind: str, keys: list[Path], problems: Problems, load):
+    """``load(problems)``, through the cache when there is one."""
+    if cache is None:
+        return load(problems)
+    return cache.load(kind, keys, problems, load)
+
+
+def _derive(cache, kind: str, inputs: tuple, extra: str, problems: Problems, compute):
+    """``compute(problems)``, reused by the cache while ``inputs`` are the same objects."""
+    if cache is None:
+        return compute(problems)
+    return cache.derive(kind, inputs, extra, problems, compute)
 
 
 def _check_unique_index_numbers(docs: list[Document], problems: Problems) -> None:

@@ -18,7 +18,7 @@ from ..problems import Problems
 from ..sanitize import configure_markdown, convert_body, link_problem
 from ..schema import ID_HINT, ID_RE, Field, Schema
 from ..yamlload import YamlProblem, load_yaml
-from .sources import read_text, split_front_matter
+from .sources import is_editor_temp, read_text, split_front_matter
 from .tasks import TaskList, load_tasks
 
 DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
@@ -246,6 +246,11 @@ def _attachments(folder: Path, entries: list[dict], source: Path,
                 problems.error(source, entry["_line"], f"附件文件名 “{name}” 不可用",
                                "附件放在文档文件夹里，file: 只写文件名，例如 file: 任务分工表.pdf。")
                 continue
+            if (folder / name).is_symlink():
+                # A link could publish any file on the machine (or change after checking).
+                problems.error(source, entry["_line"], f"附件 “{name}” 是符号链接，不能发布",
+                               "把文件本身复制到文档文件夹里。")
+                continue
             if not (folder / name).is_file():
                 problems.error(source, entry["_line"], f"找不到附件文件 “{name}”",
                                f"把文件放进 {problems.rel(folder)}/，或改正 file: 的文件名（注意大小写和扩展名）。")
@@ -261,7 +266,8 @@ def _warn_unlisted_files(folder: Path, attachments: tuple[Attachment, ...],
     # keeps drafts and scans that were never meant for the public off the site.
     listed = {a.file for a in attachments if a.file}
     for path in sorted(folder.iterdir()):
-        if path.name in SOURCE_FILES or path.name in listed or path.name in IGNORED_FILES:
+        if (path.name in SOURCE_FILES or path.name in listed or path.name in IGNORED_FILES
+                or is_editor_temp(path.name)):
             continue
         if path.is_file():
             problems.warning(path, None, "这个文件没有在 attachments 中列出，不会发布",

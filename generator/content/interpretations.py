@@ -159,7 +159,8 @@ def load_interpretation(source: Path, problems: Problems, md: markdown.Markdown)
             if not folder_form:
                 problems.error(source, lines.get(key), f"文件 “{name}” 需要放在解读自己的文件夹里",
                                f"把 {source.name} 改为 interpretations/{ident}/index.md，文件放在同一文件夹。")
-            elif "/" in name or "\\" in name or name.startswith(".") or not (source.parent / name).is_file():
+            elif ("/" in name or "\\" in name or name.startswith(".") or (source.parent / name).is_symlink()
+                  or not (source.parent / name).is_file()):
                 problems.error(source, lines.get(key), f"找不到文件 “{name}”",
                                f"把文件放进 {problems.rel(source.parent)}/，或改正文件名。")
         if key == "video" and media.get("transcript"):

@@ -164,3 +164,13 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         if lines[i].strip() in ("---", "..."):
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
     return None
+
+
+EDITOR_TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", "~", ".bak", ".orig")
+
+
+def is_editor_temp(name: str) -> bool:
+    """Files editors and operating systems leave beside the ones being edited."""
+    return (name.startswith((".", "~$", ".#")) or name.endswith(EDITOR_TEMP_SUFFIXES)
+            or (name.startswith("#") and name.endswith("#")) or name == "4913"
+            or name in ("Thumbs.db", "desktop.ini"))

@@ -1,0 +1,361 @@
+"""Incremental rebuilds: parse only changed sources, render only pages whose inputs changed.
+
+The preview server keeps one :class:`Builder` per site. Each rebuild runs the same two
+phases as a full build, but
+
+- sources whose bytes are unchanged come from a :class:`LoadCache` (their problems are
+  replayed, so messages are the same as in a full build), and
+- a page is re-rendered only when its *fingerprint* changes: a digest of its identity,
+  its data (with every document, interpretation and unit reduced to the digest of its
+  source files), its templates, the configuration and the code.
+
+The data a template shows is exactly the page's data plus ``config`` (and ``site`` for
+the few templates that use it), so the fingerprint is complete by construction rather
+than by a hand-kept list of dependencies. The property test in tests/test_incremental.py
+checks the result against a full build after random edits, additions, renames and
+deletions.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+from jinja2 import meta
+
+from .build import DATA_OUTPUTS, Outputs, collect_outputs
+from .content.documents import Document
+from .content.interpretations import Interpretation
+from .content.units import Unit
+from .pages import Page
+from .problems import BuildFailed, Problem, Problems
+from .render import TemplateProblem, make_environment, render_page, template_dirs
+from .site import Site, TaskRow, load_site
+
+_CODE_DIGEST: str | None = None
+
+
+def code_digest() -> str:
+    """Digest of the generator's own source: a new version invalidates every cache."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        h = hashlib.blake2b(digest_size=16)
+        root = Path(__file__).resolve().parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
+def digest_paths(paths: list[Path]) -> str:
+    """Digest of files' bytes, or of a folder's listing and the bytes of its sources.
+
+    Content, not modification times: two saves within one clock tick must not look
+    the same.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        h.update(b"\0P" + path.as_posix().encode())
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                h.update(b"\0N" + child.name.encode())
+                if child.is_file():
+                    if child.suffix in (".md", ".yaml", ".yml", ".txt"):
+                        h.update(child.read_bytes())
+                    else:
+                        st = child.stat()
+                        h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+        elif path.is_file():
+            h.update(path.read_bytes())
+        else:
+            h.update(b"\0missing")
+    return h.hexdigest()
+
+
+class LoadCache:
+    """Parsed sources by the digest of their files, with the problems they reported."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple[Any, list[Problem]]] = {}
+        self.digest_of: dict[Path, str] = {}      # source path -> digest, for fingerprints
+        self.used: set[tuple[str, str]] = set()
+
+    def load(self, kind: str, keys: list[Path], problems: Problems,
+             loader: Callable[[Problems], Any]) -> Any:
+        digest = digest_paths(keys)
+        key = (kind, digest)
+        self.used.add(key)
+        if key not in self.entries:
+            local = Problems(problems.root)
+            value = loader(local)
+            self.entries[key] = (value, list(local.items))
+        value, items = self.entries[key]
+        problems.items.extend(items)
+        for path in keys:
+            self.digest_of[path] = digest
+        return value
+
+    def derive(self, kind: str, inputs: tuple, extra: str, problems: Problems,
+               compute: Callable[[Problems], Any]) -> Any:
+        """``compute(problems)`` for loaded objects; reused while the same objects come back.
+
+        Objects from :meth:`load` are the same objects as long as their sources are
+        unchanged, so their identities key work derived from them (resolving a task
+        list's units, scanning a document for personal data).
+        """
+        key = (kind, tuple(id(o) for o in inputs), extra)
+        self.used.add(key)
+        if key not in self.entries:
+            local = Problems(problems.root)
+            value = compute(local)
+            # inputs are stored with the value: while it is cached, their ids stay unique
+            self.entries[key] = ((inputs, value), list(local.items))
+        (_, value), items = self.entries[key]
+        problems.items.extend(items)
+        return value
+
+    def forget_unused(self) -> None:
+        """Drop entries no source uses any more (deleted or edited files)."""
+        self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+        self.used = set()
+
+
+class Fingerprinter:
+    """Digests of pages from their data, templates, config and the code."""
+
+    def __init__(self, site: Site, cache: LoadCache, env: jinja2.Environment,
+                 template_digests: dict[str, tuple[str, bool]] | None = None):
+        self.site = site
+        self.cache = cache
+        self.env = env
+        # name -> (digest, uses site); kept by the Builder while the template files are unchanged
+        self.template_digests = template_digests if template_digests is not None else {}
+        self.base = hashlib.blake2b(digest_size=16)
+        self.base.update(code_digest().encode())
+        self.base.update(digest_paths([site.root / "config.yaml"]).encode())
+        self._site_digest: str | None = None
+        self._objects: dict[int, bytes] = {}
+        self._keep: list[Any] = []
+
+    def _object_token(self, value: Any) -> bytes:
+        if isinstance(value, (Document, Interpretation)):
+            return b"D" + self.source_digest(value.source).encode()
+        if isinstance(value, Unit):
+            return b"U" + self._unit_digest(value).encode() + value.id.encode()
+        # A TaskRow: its document, its place, and the units its names resolved to.
+        parts = [self.source_digest(value.document.source), str(value.task.seq)]
+        for name, unit in value.unit_refs + (("|", None),) + value.lead_refs:
+            parts.append(name if unit is None else f"{name}={unit.id}@{self._unit_digest(unit)}")
+        return b"R" + hashlib.blake2b("\0".join(parts).encode(), digest_size=16).digest()
+
+    def source_digest(self, path: Path) -> str:
+        for key in (path, path.parent):
+            if key in self.cache.digest_of:
+                return self.cache.digest_of[key]
+        return digest_paths([path])
+
+    def _unit_digest(self, unit: Unit) -> str:
+        return self.cache.digest_of.get(unit.source.parent) or digest_paths([unit.source])
+
+    def template(self, name: str) -> tuple[str, bool]:
+        """Digest of a template and everything it extends or includes; whether it uses ``site``."""
+        if name not in self.template_digests:
+            seen: list[str] = []
+            todo = [name]
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.append(current)
+                source = self.env.loader.get_source(self.env, current)[0]
+                todo.extend(t for t in meta.find_referenced_templates(self.env.parse(source)) if t)
+            h = hashlib.blake2b(digest_size=16)
+            uses_site = False
+            for t in sorted(seen):
+                source, filename, _ = self.env.loader.get_source(self.env, t)
+                h.update(f"{t}\0{filename}\0".encode() + source.encode())
+                uses_site = uses_site or "site" in meta.find_undeclared_variables(self.env.parse(source))
+            self.template_digests[name] = (h.hexdigest(), uses_site)
+        return self.template_digests[name]
+
+    def site_digest(self) -> str:
+        """Everything a template could read through ``site``."""
+        if self._site_digest is None:
+            h = hashlib.blake2b(digest_size=16)
+            self._feed(h, (self.site.documents, self.site.interpretations, self.site.withdrawn,
+                           tuple(self.site.task_rows.items()), tuple(self.site.redirects.items())))
+            self._site_digest = h.hexdigest()
+        return self._site_digest
+
+    def page(self, page: Page) -> str:
+        h = self.base.copy()
+        template_digest, uses_site = self.template(page.template)
+        h.update(template_digest.encode())
+        if uses_site:
+            h.update(self.site_digest().encode())
+        self._feed(h, (page.kind, page.url, page.template, page.title, page.column, page.absolute_links))
+        self._feed(h, tuple(sorted(page.data.items())))
+        return h.hexdigest()
+
+    def _feed(self, h, value: Any) -> None:
+        """Canonical serialisation, with domain objects reduced to their source digests."""
+        if isinstance(value, (Document, Interpretation, Unit, TaskRow)):
+            # Objects live for the whole build, so their identity keys a memo: unit pages
+            # list thousands of rows, and each row's digest is computed once.
+            token = self._objects.get(id(value))
+            if token is None:
+                token = self._object_token(value)
+                self._objects[id(value)] = token
+            h.update(token)
+        elif isinstance(value, (str, int, float, bool, type(None), dt.date, Path)):
+            h.update(f"{type(value).__name__}:{value!r}\0".encode())
+        elif isinstance(value, dict):
+            h.update(b"{")
+            for k, v in value.items():
+                self._feed(h, k)
+                self._feed(h, v)
+            h.update(b"}")
+        elif isinstance(value, (tuple, list)):
+            if len(value) > 16:
+                # Long tuples (all documents, a unit's rows) recur on many pages: digest once.
+                token = self._objects.get(id(value))
+                if token is None:
+                    sub = hashlib.blake2b(digest_size=16)
+                    for item in value:
+                        self._feed(sub, item)
+                    token = b"L" + sub.digest()
+                    self._objects[id(value)] = token
+                    self._keep.append(value)     # keep it alive so its id stays unique
+                h.update(token)
+                return
+            h.update(b"(")
+            for item in value:
+                self._feed(h, item)
+            h.update(b")")
+        elif dataclasses.is_dataclass(value):
+            h.update(type(value).__name__.encode())
+            for f in dataclasses.fields(value):
+                self._feed(h, getattr(value, f.name))
+        else:
+            raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two page inputs are certainly equal, cheaply.
+
+    Documents, interpretations, units and task rows come from the load cache and are
+    the very same objects while their sources are unchanged, so for them identity is
+    the test; everything else (tuples, dicts, groups, strings, dates) compares by value.
+    """
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (Document, Interpretation, Unit, TaskRow)):
+        return False
+    if dataclasses.is_dataclass(a):
+        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    return a == b
+
+
+def _site_parts(site: Site) -> tuple:
+    """What a template can read through ``site``."""
+    return (site.documents, site.interpretations, site.withdrawn, site.task_rows, site.redirects)
+
+
+class Builder:
+    """Keeps the last good outputs of a site and rebuilds only what changed."""
+
+    def __init__(self, site_dir: Path, drafts: bool = False):
+        self.site_dir = site_dir.resolve()
+        self.drafts = drafts
+        self.cache = LoadCache()
+        self.pages: dict[str, tuple[tuple, bytes]] = {}   # output path -> (inputs, html)
+        self.outputs: dict[str, bytes | Path] = {}
+        self.rendered = 0                                  # pages rendered by the last build
+        self.config_key = ""
+        self.templates_key = ""
+        self.template_digests: dict[str, tuple[str, bool]] = {}
+        self.site_parts: tuple | None = None
+        self.data_outputs: dict[str, bytes | Path] = {}
+        self.data_memo: dict = {}
+        self.site: Site | None = None
+        self.env: jinja2.Environment | None = None
+
+    def build(self) -> Problems:
+        """Rebuild; on success replace ``outputs``. Raises :class:`BuildFailed`."""
+        config_key = digest_paths([self.site_dir / "config.yaml"])
+        if config_key != self.config_key:
+            # Config decides how sources are read and shown (encoding, raw HTML, privacy
+            # allowlist, base URL): start afresh.
+            self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(), {}, None, {}
+        problems = Problems(self.site_dir)
+        site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
+        self.cache.forget_unused()
+        if site is None or problems.has_errors():
+            raise BuildFailed(problems)
+        templates = digest_paths(sorted(p for d in template_dirs(self.site_dir)
+                                        for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
+        if templates != self.templates_key or self.env is None:
+            # Compiled templates are kept while no template file changes.
+            self.templates_key, self.template_digests = templates, {}
+            self.env = make_environment(self.site_dir)
+        env = self.env
+        prints = Fingerprinter(site, self.cache, env, self.template_digests)
+        parts = _site_parts(site)
+        site_same = self.site_parts is not None and same(parts, self.site_parts)
+        pages: dict[str, tuple[tuple, bytes]] = {}
+        rendered = 0
+        for page in site.pages:
+            try:
+                template_digest, uses_site = prints.template(page.template)
+            except jinja2.TemplateError:
+                template_digest, uses_site = "", True       # rendering reports the error
+            inputs = (page.kind, page.url, page.template, page.title, page.column,
+                      page.absolute_links, template_digest, page.data)
+            old = self.pages.get(page.output)
+            if (old is not None and template_digest and (site_same or not uses_site)
+                    and same(old[0], inputs)):
+                pages[page.output] = old
+                continue
+            try:
+                pages[page.output] = (inputs, render_page(env, site, page))
+            except TemplateProblem as t:
+                problems.error(t.path, t.line, t.message, t.hint)
+                raise BuildFailed(problems) from None
+            rendered += 1
+        # Open data and the sitemap depend on the whole site: reuse them when nothing changed.
+        reuse = self.data_outputs if site_same else None
+        memo = {"old": self.data_memo}
+        outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
+                                  data_outputs=reuse, memo=memo)
+        if problems.has_errors():
+            raise BuildFailed(problems)
+        self.config_key = config_key
+        self.site_parts = parts
+        self.data_outputs = {k: outputs.files[k] for k in DATA_OUTPUTS if k in outputs.files}
+        if "new" in memo:
+            self.data_memo = memo["new"]
+        self.pages = pages
+        self.site = site
+        self.outputs = dict(outputs.files)
+        self.rendered = rendered
+        return problems
+
+
+def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> list[str]:
+    """Paths whose content differs between two output sets (for tests)."""
+    def data(v):
+        return v.read_bytes() if isinstance(v, Path) else v
+    return sorted(p for p in set(a) | set(b) if p not in a or p not in b or data(a[p]) != data(b[p]))
+
+
+__all__ = ["Builder", "LoadCache", "outputs_equal", "Outputs", "template_dirs"]

@@ -1,0 +1,663 @@
+"""Offline search: an index the browser queries without a server.
+
+The build writes ``search/index/``; the search page's program (``templates/_search.js``,
+written into ``search/index.html``) reads it. A query fetches the small manifest, then
+only the files its terms need:
+
+``manifest.json``
+    record count, shard counts, facet labels and one facet column per facet (a fixed
+    width code per record), the keys of the pinyin files and a content hash (added to
+    every other file's address, so that a new build is never mixed with cached files).
+``t/<hex>.json``
+    term shards (``{term: postings}``), a term's shard being FNV-1a of its UTF-16 code
+    units modulo the shard count. Terms are CJK bigrams and ASCII words and numbers
+    (each field's count and first position), and single CJK characters (counts only).
+    The fields are: title; headings (with 文号, 索引号, 主题词, 附件; for a task its
+    section, item, units as published and as named in the register, deadline); body.
+``q/<hex>.json``
+    the further positions of bigrams that occur more than once in a field, fetched only
+    to verify a phrase of three or more characters: 依申请公开 matches only where its
+    bigrams 依申 申请 请公 公开 stand at consecutive positions, never characters
+    scattered over a page.
+``p/<key>.json``
+    the pinyin vocabulary: the site's words and phrases with their readings, filed under
+    the first two (or, for a large file, three) letters of each way to type them: full
+    pinyin ``yishenqing``, initials ``ysq``, mixtures ``yishenq``. The browser turns a
+    pinyin word into the site's own words (依申请), corrects small typos by edit distance
+    within the file, and searches those words.
+``py.json``
+    the common reading of the common characters, loaded only when a Chinese query finds
+    nothing, to correct a homophone (依申清公开 → 依申请公开).
+``m/<n>.json``, ``c/<n>.json``
+    display data (title, address, date, issuer, section anchors) of BLOCK records per
+    file, and the text of headings and bodies in chunks of CHUNK characters, PACK chunks
+    per file: fetched only for the results shown, for their highlighted snippets.
+
+Postings are compact strings: numbers are written in a base-64 alphabet, five bits per
+character, the high bit of a character saying that more follow. A term's postings list,
+for each record in increasing order, the gap from the previous record, a 3-bit field
+mask and, per field present, the count and (positional terms) the first position; the
+further positions list the record gap, a mask of the fields and the position gaps.
+
+Only what the :class:`~generator.site.Site` publishes is indexed: 主动公开, non-draft
+documents (withdrawn ones are not among them), their task rows and the
+interpretations. The output is deterministic: records, terms and keys are written in
+a fixed order and nothing depends on the clock or on hash seeds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from operator import add, sub
+from typing import Iterable
+
+from pypinyin import lazy_pinyin
+
+from .site import Site
+
+INDEX_DIR = "search/index/"
+FORMAT = 1
+CHUNK = 100            # characters (code points) of field text per chunk
+PACK = 8               # chunks per c/<n>.json
+BLOCK = 8              # records per m/<n>.json
+SHARD_TARGET = 4_000   # average bytes of postings per term shard
+MIN_SHARDS, MAX_SHARDS = 8, 4096
+NGRAM_MIN, NGRAM_MAX = 2, 6
+MAX_VOCAB = 40_000     # pinyin vocabulary entries kept (most frequent first)
+PINYIN_SPLIT = 12_000  # a pinyin file larger than this is split by three letters
+DOMINANT = 0.9         # a neighbour this frequent makes a run part of a longer word
+KEY_NAME_MAX = 12      # unit names, issuers, topics up to this length are always in the vocabulary
+
+TYPES = ("文件", "政策解读", "任务分工")
+FACETS = (("type", "内容类型"), ("year", "年份"), ("issuer", "发布机构"), ("topic", "主题分类"),
+          ("validity", "有效性"))
+NO_VALIDITY = "未注明"
+
+B64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+CJK_RUN = re.compile(f"[{CJK}]+")
+TOKEN = re.compile(f"([{CJK}]+)|([a-z0-9]+)")
+PINYIN_SYLLABLE = re.compile(r"^[a-z]+$")
+
+# One character in, one character out, so that positions in folded text are positions in
+# the stored text: full-width ASCII to ASCII, ideographic space to space, A-Z to a-z.
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FOLD[0x3000] = 0x20
+for _c in range(ord("A"), ord("Z") + 1):
+    _FOLD[_c] = _c + 32
+    _FOLD[_c + 0xFEE0] = _c + 32
+
+
+def fold(text: str) -> str:
+    """Text as the index sees it (same length as ``text``)."""
+    return text.translate(_FOLD)
+
+
+def _varint(n: int) -> str:
+    out = B64[n & 31]
+    n >>= 5
+    while n:
+        out = B64[32 + (n & 31)] + out
+        n >>= 5
+    return out
+
+
+_SMALL = [_varint(i) for i in range(4096)]
+
+
+def varint(n: int) -> str:
+    """A non-negative integer in the postings alphabet (1 char below 32, 2 below 1024 …)."""
+    return _SMALL[n] if n < 4096 else _varint(n)
+
+
+def fnv1a(term: str) -> int:
+    """FNV-1a over UTF-16 code units: what ``search.js`` computes with ``charCodeAt``."""
+    h = 0x811C9DC5
+    data = term.encode("utf-16-le")
+    for i in range(0, len(data), 2):
+        h ^= data[i] | (data[i + 1] << 8)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def is_positional(term: str) -> bool:
+    """Single CJK characters keep counts only; bigrams and ASCII words keep positions."""
+    return not (len(term) == 1 and CJK_RUN.fullmatch(term))
+
+
+# ---------------------------------------------------------------------------- records
+
+@dataclass
+class Record:
+    """One searchable item: a document, an interpretation or a task row."""
+
+    kind: int                       # index into TYPES
+    title: str                      # shown as the result's heading
+    url: str                        # site-relative, may carry a #fragment
+    fields: tuple[str, str, str]    # searched text: title, headings, body
+    date: str | None = None
+    issuer: str | None = None
+    year: str | None = None
+    topic: str | None = None
+    validity: str | None = None     # facet value; None: not applicable
+    notice: str | None = None       # shown beside the date (有效性 when not 有效)
+    context: str | None = None      # one line under the heading (task: its document)
+    extra: str | None = None        # a second line (task: units and deadline)
+    anchors: list[tuple[int, int, str]] = field(default_factory=list)   # (body offset, heads offset, id)
+    names: tuple[str, ...] = ()     # unit names: always in the pinyin vocabulary
+    parent: int | None = None       # task: the record of its document
+
+
+class _BodyText(HTMLParser):
+    """Plain text of a rendered body; headings (with their ids) are kept apart."""
+
+    BLOCKS = {"p", "div", "li", "tr", "br", "ul", "ol", "table", "blockquote", "pre", "dt", "dd",
+              "section", "figure", "figcaption", "hr", "caption"}
+    HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.body: list[str] = []
+        self.length = 0
+        self.last = "\n"
+        self.heads: list[str] = []
+        self.heads_length = 0
+        self.anchors: list[tuple[int, int, str]] = []
+        self.heading: list[str] | None = None
+        self.heading_id = ""
+        self.skip = 0
+
+    def _add(self, text: str) -> None:
+        if not text:
+            return
+        if text[0] in " \n" and self.last in " \n":
+            text = text[1:]
+            if not text:
+                return
+        self.body.append(text)
+        self.length += len(text)
+        self.last = text[-1]
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template"):
+            self.skip += 1
+        elif tag in self.HEADINGS:
+            self._add("\n")
+            self.heading = []
+            self.heading_id = dict(attrs).get("id") or ""
+        elif tag in self.BLOCKS:
+            self._add("\n")
+        elif tag in ("td", "th"):
+            self._add(" ")
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.handle_data(alt)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in self.HEADINGS and self.heading is not None:
+            text = " ".join("".join(self.heading).split())
+            if text:
+                self.anchors.append((self.length, self.heads_length, self.heading_id))
+                self.heads.append(text)
+                self.heads_length += len(text) + 1
+            self.heading = None
+            self._add("\n")
+        elif tag in self.BLOCKS:
+            self._add("\n")
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        if self.heading is not None:
+            self.heading.append(data)
+            return
+        self._add(re.sub(r"\s+", " ", data))
+
+    def text(self) -> str:
+        return "".join(self.body).rstrip()
+
+
+def body_text(html: str) -> tuple[str, list[str], list[tuple[int, int, str]]]:
+    """(body text without headings, heading texts, anchors) of rendered HTML."""
+    parser = _BodyText()
+    parser.feed(html or "")
+    parser.close()
+    text = parser.text()
+    anchors = parser.anchors
+    if anchors:
+        # where the last section ends: headings are followed by 文号, 主题词 … in the field
+        anchors = anchors + [(len(text), parser.heads_length, "")]
+    return text, parser.heads, anchors
+
+
+def _join(parts: Iterable[str | None]) -> str:
+    return "\n".join(" ".join(p.split()) for p in parts if p and p.strip())
+
+
+def collect_records(site: Site) -> list[Record]:
+    """Every searchable item, in a fixed order: each document followed by its task rows
+    (so that a task's display data sits beside its document's), then interpretations."""
+    records: list[Record] = []
+    topic_of = {d.id: d.topic for d in site.documents}
+    for doc in site.documents:
+        body, heads, anchors = body_text(doc.body_html)
+        extra = [doc.doc_no, doc.index_no, doc.doc_type, *doc.keywords,
+                 *(a.title for a in doc.attachments), doc.tasks_note]
+        date = doc.date.isoformat() if doc.date else None
+        year = str(doc.year) if doc.year else None
+        validity = doc.validity or NO_VALIDITY
+        notice = None if doc.is_valid else doc.validity
+        parent = len(records)
+        records.append(Record(0, doc.title, doc.url, (doc.title, _join(heads + extra), body), date,
+                              doc.issuer, year, doc.topic, validity, notice, anchors=anchors))
+        for row in site.task_rows.get(doc.id, ()):
+            t = row.task
+            units = "、".join(name for name, _ in row.unit_refs)
+            canonical = [u.name for name, u in row.unit_refs if u.name != name]
+            lead = "、".join(name for name, _ in row.lead_refs)
+            heading = " ".join((t.item or t.section or t.requirement).split())
+            if len(heading) > 40:
+                heading = heading[:40] + "…"
+            line = "责任单位：" + units + (t.units_note or "")
+            if lead:
+                line += "；牵头单位：" + lead
+            if t.deadline:
+                line += "；完成时限：" + t.deadline
+            refs = row.unit_refs + row.lead_refs
+            records.append(Record(
+                2, f"第{t.seq}项 {heading}", f"{doc.tasks_url}#task-{t.seq}",
+                ("", _join([t.section, t.item, units, *canonical, t.units_note, lead, t.deadline, t.status]),
+                 _join([t.requirement, t.progress])),
+                date, doc.issuer, year, doc.topic, validity, notice, extra=line, parent=parent,
+                names=tuple(dict.fromkeys([n for n, _ in refs] + [u.name for _, u in refs]))))
+    for it in site.interpretations:
+        body, heads, anchors = body_text(it.body_html)
+        transcript = body_text(it.transcript_html)[0] if it.transcript_html else ""
+        docs = site.relations.documents_of.get(it.id, ())
+        image_alt = it.image.get("alt") if it.image else None
+        topic = next((topic_of[d.id] for d in docs if topic_of.get(d.id)), None)
+        records.append(Record(
+            1, it.title, it.url, (it.title, _join(heads + [it.form, image_alt]), _join([body, transcript])),
+            it.published.isoformat(), it.issuer, str(it.published.year), topic, None, None,
+            ("解读：" + "、".join(f"《{d.title}》" for d in docs)) if docs else it.form, anchors=anchors))
+    return records
+
+
+# ---------------------------------------------------------------------------- postings
+
+def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str]]:
+    """(positions of bigrams and ASCII words, counts of CJK characters) in one field."""
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    runs = []
+    for m in TOKEN.finditer(fold(text)):
+        run = m.group(1)
+        if run:
+            runs.append(run)
+            if len(run) > 1:
+                for i, gram in enumerate(map(add, run, run[1:]), m.start()):
+                    positions[gram].append(i)
+        else:
+            positions[m.group(2)].append(m.start())
+    return positions, Counter("".join(runs))
+
+
+def build_postings(records: list[Record]) -> tuple[dict[str, str], dict[str, str]]:
+    """(term → postings, term → further positions) over all records.
+
+    The postings of a positional term give, per record, each field's count and first
+    position: enough to rank, to place a snippet, and to verify a phrase wherever each
+    of its bigrams occurs once in a field. The further positions (a second file, fetched
+    only to verify phrases of three or more characters) hold the rest."""
+    first: defaultdict[str, list[str]] = defaultdict(list)
+    rest: defaultdict[str, list[str]] = defaultdict(list)
+    last: dict[str, int] = {}
+    last_rest: dict[str, int] = {}
+    small, masks = _SMALL, B64[:8]
+    empty: dict = {}
+    # (Terms are visited in no particular order: each term's list is in record order, and
+    # the shards are written with sorted keys.)
+    for rec, record in enumerate(records):
+        fields = [_field_terms(text) if text else (empty, Counter()) for text in record.fields]
+        p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
+        for term in p0.keys() | p1.keys() | p2.keys():
+            l0, l1, l2 = p0.get(term), p1.get(term), p2.get(term)
+            gap = rec - last.get(term, 0)
+            out = [small[gap] if gap < 4096 else varint(gap),
+                   masks[(1 if l0 else 0) | (2 if l1 else 0) | (4 if l2 else 0)]]
+            more_mask = 0
+            more = []
+            for f, lst in ((0, l0), (1, l1), (2, l2)):
+                if lst:
+                    n, p = len(lst), lst[0]
+                    out.append(small[n] if n < 4096 else varint(n))
+                    out.append(small[p] if p < 4096 else varint(p))
+                    if n > 1:
+                        more_mask |= 1 << f
+                        more.append("".join([small[d] if d < 4096 else varint(d)
+                                             for d in map(sub, lst[1:], lst)]))
+            first[term].append("".join(out))
+            last[term] = rec
+            if more_mask:
+                rest[term].append(varint(rec - last_rest.get(term, 0)) + masks[more_mask] + "".join(more))
+                last_rest[term] = rec
+        c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
+        for term in c0.keys() | c1.keys() | c2.keys():
+            n0, n1, n2 = c0[term], c1[term], c2[term]
+            gap = rec - last.get(term, 0)
+            first[term].append((small[gap] if gap < 4096 else varint(gap))
+                               + masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
+                               + (varint(n0) if n0 else "") + (varint(n1) if n1 else "") + (varint(n2) if n2 else ""))
+            last[term] = rec
+    return ({t: "".join(p) for t, p in first.items()}, {t: "".join(p) for t, p in rest.items()})
+
+
+def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]]]:
+    """(shard count, shard → {term: postings}); a power of two, about SHARD_TARGET bytes each."""
+    total = sum(len(t.encode()) + len(p) + 6 for t, p in postings.items())
+    count = MIN_SHARDS
+    while count < MAX_SHARDS and total / count > SHARD_TARGET:
+        count *= 2
+    shards: dict[int, dict[str, str]] = {i: {} for i in range(count)}
+    for term, p in postings.items():
+        shards[fnv1a(term) & (count - 1)][term] = p
+    return count, shards
+
+
+# ---------------------------------------------------------------------------- pinyin
+
+def _reading(text: str) -> list[str] | None:
+    syllables = lazy_pinyin(text)
+    if len(syllables) != len(text) or not all(PINYIN_SYLLABLE.match(s) for s in syllables):
+        return None
+    return syllables
+
+
+_CHAR_READING: dict[str, str | None] = {}
+
+
+def char_reading(ch: str) -> str | None:
+    """The common reading of one character, without tone (ü written v), or None."""
+    if ch not in _CHAR_READING:
+        r = _reading(ch)
+        _CHAR_READING[ch] = r[0] if r else None
+    return _CHAR_READING[ch]
+
+
+def readings(word: str) -> list[str]:
+    """Ways to read ``word``: in context (pypinyin's phrase data: 银行 yin hang) and, where
+    it differs, character by character with each character's common reading."""
+    out = []
+    context = _reading(word)
+    if context:
+        out.append(" ".join(context))
+    chars = [char_reading(ch) for ch in word]
+    if all(chars):
+        plain = " ".join(chars)             # type: ignore[arg-type]
+        if plain not in out:
+            out.append(plain)
+    return out
+
+
+def typing_keys(syllables: list[str]) -> tuple[set[str], set[str]]:
+    """How the start of these syllables may be typed: (3-letter beginnings, 2-letter queries).
+
+    Each syllable is typed in full or by a beginning of it (its initial: y, zh; or more:
+    shen → she), and a query may stop after any syllable from the second on (ysq finds
+    依申请 in 依申请公开)."""
+    three: set[str] = set()
+    two: set[str] = set()
+
+    def walk(i: int, typed: str) -> None:
+        if len(typed) == 2 and i >= 2:
+            two.add(typed)
+        if len(typed) >= 3:
+            three.add(typed[:3])
+            return
+        if i == len(syllables):
+            return
+        s = syllables[i]
+        for o in {s[:k] for k in range(1, len(s) + 1)}:
+            walk(i + 1, typed + o)
+
+    walk(0, "")
+    return three, two
+
+
+def build_vocabulary(records: list[Record]) -> list[tuple[str, list[str]]]:
+    """The site's words and phrases with their readings, most frequent first.
+
+    A run of 2–6 characters is kept when it occurs at least twice and is not (nearly)
+    always preceded or followed by the same character (依申请公 always continues as
+    依申请公开, so only the longer one is kept; the browser accepts the beginning of an
+    entry, so ysq still finds 依申请 in 依申请公开).
+    No word list is needed, and the site's own phrases are found however a dictionary
+    would cut them. Unit names, issuers and topics are always in."""
+    runs: Counter[str] = Counter()
+    keep: set[str] = set()
+    for record in records:
+        for text in record.fields:
+            runs.update(CJK_RUN.findall(fold(text)))
+        for name in (record.issuer, record.topic, *record.names):
+            if name:
+                keep.update(r for r in CJK_RUN.findall(fold(name)) if 2 <= len(r) <= KEY_NAME_MAX)
+    grams: Counter[str] = Counter()
+    for run, n in runs.items():
+        size = len(run)
+        for length in range(NGRAM_MIN, min(NGRAM_MAX + 1, size) + 1):
+            for i in range(size - length + 1):
+                grams[run[i:i + length]] += n
+    # how often a run is preceded (followed) by its most frequent neighbour: the count of
+    # the one-character-longer run
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    for g, c in grams.items():
+        if len(g) > NGRAM_MIN:
+            if c > before[g[1:]]:
+                before[g[1:]] = c
+            if c > after[g[:-1]]:
+                after[g[:-1]] = c
+    # a word-like run stands between varying neighbours (accessor variety): 政务公开 is
+    # kept, 务公开 (nearly always after 政) and 依申请公 (always before 开) are not
+    chosen = [(g, c) for g, c in grams.items()
+              if c >= 2 and len(g) <= NGRAM_MAX and before[g] <= DOMINANT * c and after[g] <= DOMINANT * c]
+    chosen.sort(key=lambda gc: (-gc[1], len(gc[0]), gc[0]))
+    chosen = chosen[:MAX_VOCAB]
+    have = {g for g, _ in chosen}
+    chosen += sorted((k, grams.get(k, 1)) for k in keep if k not in have)
+    vocab = []
+    for word, _count in chosen:
+        rs = readings(word)
+        if rs:
+            vocab.append((word, rs))
+    return vocab
+
+
+def pinyin_shards(vocab: list[tuple[str, list[str]]]) -> tuple[dict[str, list[str]], list[str]]:
+    """(key → entries, split prefixes). An entry is ``word|reading|reading``.
+
+    Entries are filed under the first two letters of the ways to type them; a file that
+    would exceed PINYIN_SPLIT bytes is split by the first three letters (the 2-letter file
+    then keeps only what a 2-letter query needs). Entries stay most frequent first."""
+    by3: dict[str, list[str]] = {}
+    by2: dict[str, list[str]] = {}
+    exact2: dict[str, list[str]] = {}
+    for word, rs in vocab:
+        three: set[str] = set()
+        two: set[str] = set()
+        for r in rs:
+            t3, t2 = typing_keys(r.split())
+            three |= t3
+            two |= t2
+        entry = "|".join([word, *rs])
+        for k in sorted(three):
+            by3.setdefault(k, []).append(entry)
+        for k in sorted({k[:2] for k in three} | two):
+            by2.setdefault(k, []).append(entry)
+        for k in sorted(two):
+            exact2.setdefault(k, []).append(entry)
+    shards: dict[str, list[str]] = {}
+    split: list[str] = []
+    for k, entries in sorted(by2.items()):
+        if sum(len(e.encode()) + 3 for e in entries) > PINYIN_SPLIT:
+            split.append(k)
+            if k in exact2:
+                shards[k] = exact2[k]
+            for k3, e3 in by3.items():
+                if k3.startswith(k):
+                    shards[k3] = e3
+        else:
+            shards[k] = entries
+    return dict(sorted(shards.items())), split
+
+
+def _common_characters() -> str:
+    """The 3,755 characters of GB 2312 level 1 (the common ones)."""
+    chars = []
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return "".join(chars)
+
+
+def homophone_table(records: list[Record]) -> dict[str, str]:
+    """reading → characters, for the common characters and every character of the site."""
+    chars = set(_common_characters())
+    for record in records:
+        for text in record.fields:
+            chars.update("".join(CJK_RUN.findall(text)))
+    table: dict[str, list[str]] = {}
+    for ch in sorted(chars):
+        r = char_reading(ch)
+        if r:
+            table.setdefault(r, []).append(ch)
+    return {k: "".join(v) for k, v in sorted(table.items())}
+
+
+# ---------------------------------------------------------------------------- files
+
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+@dataclass
+class SearchIndex:
+    """The index files (path under ``search/index/`` → bytes) and figures about them."""
+
+    files: dict[str, bytes]
+    records: int
+    terms: int
+    vocabulary: int
+    text_chars: int
+    text_bytes: int
+
+    def size(self, prefix: str = "") -> int:
+        return sum(len(v) for k, v in self.files.items() if k.startswith(prefix))
+
+
+def _facet_columns(records: list[Record]) -> list[dict]:
+    facets = []
+    for key, label in FACETS:
+        if key == "type":
+            values = list(TYPES)
+            codes = [r.kind + 1 for r in records]
+        else:
+            present = sorted({getattr(r, key) for r in records if getattr(r, key)})
+            if key == "year":
+                present.sort(reverse=True)
+            values = present
+            index = {v: i + 1 for i, v in enumerate(values)}
+            codes = [index.get(getattr(r, key), 0) for r in records]
+        width = 1
+        while 64 ** width <= len(values):
+            width += 1
+        column = "".join(_varint_fixed(c, width) for c in codes)
+        facets.append({"key": key, "label": label, "values": values, "width": width, "col": column})
+    return facets
+
+
+def _varint_fixed(n: int, width: int) -> str:
+    out = ""
+    for _ in range(width):
+        out = B64[n & 63] + out
+        n >>= 6
+    return out
+
+
+def build_index(site: Site) -> SearchIndex:
+    """Build every index file for ``site``."""
+    records = collect_records(site)
+    files: dict[str, bytes] = {}
+
+    postings, positions = build_postings(records)
+    shard_count, shards = shard_terms(postings)
+    width = len(f"{shard_count - 1:x}")
+    for i, terms in shards.items():
+        files[f"t/{i:0{width}x}.json"] = _json(terms)
+    pos_count, pos_shards = shard_terms(positions)
+    width = len(f"{pos_count - 1:x}")
+    for i, terms in pos_shards.items():
+        files[f"q/{i:0{width}x}.json"] = _json(terms)
+
+    vocab = build_vocabulary(records)
+    pshards, split = pinyin_shards(vocab)
+    for key, entries in pshards.items():
+        files[f"p/{key}.json"] = _json(entries)
+    files["py.json"] = _json(homophone_table(records))
+
+    # display data and text chunks
+    chunk_texts: list[str] = []
+    metas: list[dict] = []
+    text_chars = 0
+    text_bytes = 0
+    for r in records:
+        meta: dict = {"t": r.title, "u": r.url, "k": r.kind}
+        if r.parent is not None:
+            meta["p"] = r.parent          # date, issuer and notice are the document's
+        else:
+            for key, value in (("d", r.date), ("i", r.issuer), ("n", r.notice), ("x", r.context)):
+                if value:
+                    meta[key] = value
+        if r.extra:
+            meta["e"] = r.extra
+        for f, name in ((1, "h"), (2, "b")):
+            text = r.fields[f]
+            if text:
+                meta[name] = [len(chunk_texts), len(text)]
+                chunk_texts += [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
+        if r.anchors:
+            meta["a"] = [list(a) for a in r.anchors]
+        metas.append(meta)
+        for text in r.fields:
+            text_chars += len(text)
+            text_bytes += len(text.encode("utf-8"))
+    for b in range(0, len(metas), BLOCK):
+        files[f"m/{b // BLOCK}.json"] = _json(metas[b:b + BLOCK])
+    for p in range(0, len(chunk_texts), PACK):
+        files[f"c/{p // PACK}.json"] = _json(chunk_texts[p:p + PACK])
+
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + files[path] + b"\0")
+    manifest = {
+        "format": FORMAT, "hash": digest.hexdigest()[:12], "records": len(records),
+        "shards": shard_count, "positions": pos_count, "chunk": CHUNK, "pack": PACK, "block": BLOCK,
+        "facets": _facet_columns(records), "pinyin": " ".join(pshards), "split": " ".join(split),
+    }
+    files["manifest.json"] = _json(manifest)
+    return SearchIndex({INDEX_DIR + k: v for k, v in sorted(files.items())}, len(records),
+                       len(postings), len(vocab), text_chars, text_bytes)
+
+
+def index_files(site: Site) -> list[tuple[str, bytes]]:
+    """(output path, bytes) of every search index file, in a fixed order."""
+    return sorted(build_index(site).files.items())

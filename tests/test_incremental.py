@@ -1,0 +1,168 @@
+"""Incremental rebuilds equal full builds, byte for byte, after any sequence of edits,
+additions, renames and deletions; and only the pages an edit affects are re-rendered."""
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.build import collect_outputs
+from generator.incremental import Builder, outputs_equal
+from generator.problems import BuildFailed, Problems
+from generator.site import load_site
+
+TITLES = ["关于印发政务公开工作要点的通知", "政务公开重点工作任务分工", "关于做好政策解读工作的通知", "年度报告"]
+BODIES = ["各单位：\n\n一、总体要求\n\n（一）公开。内容甲。\n", "正文乙。\n\n二、保障措施\n\n1.聚焦。内容。\n",
+          "（一）立足实施。正文丙。\n", "简短正文。\n"]
+UNITS = ["区政府办公室", "区财政局", "区政府办"]
+
+
+def full_build(root):
+    problems = Problems(root)
+    site = load_site(root, problems)
+    if site is None or problems.has_errors():
+        return None, sorted(p.format() for p in problems.errors)
+    outputs = collect_outputs(site, problems)
+    if problems.has_errors():
+        return None, sorted(p.format() for p in problems.errors)
+    return outputs.files, []
+
+
+def incremental(builder):
+    try:
+        builder.build()
+    except BuildFailed as e:
+        return None, sorted(p.format() for p in e.problems.errors)
+    return builder.outputs, []
+
+
+class Editor:
+    """Random but valid (and sometimes invalid) editorial changes to a small site."""
+
+    def __init__(self, site, rng: random.Random):
+        self.site, self.rng = site, rng
+        self.ids: list[str] = []
+        self.counter = 0
+        self.broken: str | None = None
+
+    def front(self, title, year, extra=""):
+        return f"title: {title}\ndisclosure: 主动公开\npublished: {year}-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}\n" \
+               f"issuer: {self.rng.choice(['区政府办公室', '市政府办公室'])}\ntopic: {self.rng.choice(['综合政务', '城乡建设'])}\n{extra}"
+
+    def tasks(self):
+        rows = ["tasks:"]
+        for i in range(self.rng.randint(1, 4)):
+            rows += [f"  - section: 一、部分{self.rng.randint(1, 2)}", f"    item: （{'一二'[self.rng.randint(0, 1)]}）事项",
+                     f"    requirement: 要求{self.rng.randint(0, 99)}",
+                     f"    units: [{', '.join(self.rng.sample(UNITS, self.rng.randint(1, 2)))}]",
+                     f"    deadline: {self.rng.choice(['长期坚持', '2024年12月底前'])}"]
+        return "\n".join(rows) + "\n"
+
+    def step(self):
+        ops = ["add", "edit_body", "edit_title", "edit_tasks", "delete", "rename", "units", "template",
+               "interpretation", "broken", "config", "withhold"]
+        op = self.rng.choice(ops if self.ids else ["add"])
+        doc = self.rng.choice(self.ids) if self.ids else None
+        if self.broken in self.ids:
+            # an editor fixes a mistake after seeing the error: repair it in the next step
+            op, doc, self.broken = "edit_title", self.broken, None
+        root = self.site.root
+        if op == "add" or (op in ("delete", "rename") and len(self.ids) < 2):
+            self.counter += 1
+            new = f"d{self.counter}"
+            self.site.document(new, front=self.front(self.rng.choice(TITLES), self.rng.choice([2023, 2024])),
+                               body=self.rng.choice(BODIES), tasks=self.tasks() if self.rng.random() < 0.7 else None)
+            self.ids.append(new)
+        elif op == "edit_body":
+            path = root / f"content/documents/{doc}/index.md"
+            path.write_text(path.read_text(encoding="utf-8") + f"\n新增段落{self.rng.randint(0, 999)}。\n", encoding="utf-8")
+        elif op == "edit_title":
+            self.site.document(doc, front=self.front(self.rng.choice(TITLES) + str(self.rng.randint(0, 9)), 2024),
+                               body=self.rng.choice(BODIES))
+        elif op == "edit_tasks":
+            self.site.write(f"content/documents/{doc}/tasks.yaml", self.tasks())
+        elif op == "delete":
+            shutil.rmtree(root / f"content/documents/{doc}")
+            self.ids.remove(doc)
+        elif op == "rename":
+            self.counter += 1
+            new = f"r{self.counter}"
+            (root / f"content/documents/{doc}").rename(root / f"content/documents/{new}")
+            self.ids[self.ids.index(doc)] = new
+        elif op == "units":
+            self.site.write("content/units/local.yaml", f"""\
+                name: 测试区
+                units:
+                  - id: local-bgs
+                    name: 区政府办公室
+                    aliases: [区政府办]
+                  - id: local-czj
+                    name: 区财政局
+                    note: 说明{self.rng.randint(0, 9)}
+                """)
+        elif op == "template":
+            if self.rng.random() < 0.5:
+                self.site.write("templates/list.html", '{% extends "base.html" %}{% block content %}<h1>'
+                                f'{{{{ page.title }}}}{self.rng.randint(0, 9)}</h1>{{% endblock %}}')
+            else:
+                shutil.rmtree(root / "templates", ignore_errors=True)
+        elif op == "interpretation":
+            self.site.write("content/interpretations/jd.md", f"---\ntitle: 解读{self.rng.randint(0, 9)}\n"
+                            f"interprets: [{doc}]\nform: {self.rng.choice(['文字解读', '简明问答'])}\n"
+                            "published: 2024-01-01\ncontact: 电话\n---\n解读正文。\n")
+        elif op == "broken":
+            path = root / f"content/documents/{doc}/index.md"
+            path.write_text("---\ntitle: [坏的\n---\n", encoding="utf-8")
+            self.broken = doc
+        elif op == "config":
+            cfg = (root / "config.yaml").read_text(encoding="utf-8")
+            cfg = cfg.replace("测试站", "测试站二") if "测试站二" not in cfg else cfg.replace("测试站二", "测试站")
+            (root / "config.yaml").write_text(cfg, encoding="utf-8")
+        elif op == "withhold":
+            self.site.document(doc, front=self.front("不公开的文件", 2024).replace("主动公开", "依申请公开"))
+        # interpretations that point at a deleted document are a real editing state too
+        return op
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(min_value=0, max_value=10**6))
+def test_incremental_equals_full_build(make_site, seed, tmp_path_factory):
+    root = tmp_path_factory.mktemp("inc")
+    from conftest import SiteMaker
+    site = SiteMaker(root / "site")
+    rng = random.Random(seed)
+    editor = Editor(site, rng)
+    builder = Builder(site.root)
+    steps = []
+    built = 0
+    for _ in range(14):
+        steps.append(editor.step())
+        inc_out, inc_err = incremental(builder)
+        full_out, full_err = full_build(site.root)
+        assert inc_err == full_err, (steps, inc_err, full_err)
+        if full_out is not None:
+            assert outputs_equal(inc_out, full_out) == [], steps
+            built += 1
+    assert built >= 3, steps      # most sequences mostly build: the comparison must happen
+
+
+def test_only_affected_pages_are_rendered(make_site):
+    site = make_site()
+    for i in range(6):
+        site.document(f"d{i}", tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n" if i % 2 else None)
+    builder = Builder(site.root)
+    builder.build()
+    total = builder.rendered
+    builder.build()
+    assert builder.rendered == 0
+    path = site.root / "content/documents/d2/index.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充一段。\n", encoding="utf-8")
+    builder.build()
+    # the document's page, plus the lists and the sitemap that show its entry
+    assert 1 <= builder.rendered < total / 2
+    site.write("templates/tasks.html", '{% extends "base.html" %}{% block content %}<h1>任务</h1>{% endblock %}')
+    builder.build()
+    assert builder.rendered == 3          # the three task pages, nothing else

@@ -1,0 +1,290 @@
+"""The offline search index (generator/search.py): what is indexed, how it is encoded,
+the pinyin vocabulary, determinism, and the search page without a browser. The browser
+tests (queries, facets, accessibility) are in test_search_browser.py."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, page_soup
+from generator import search
+from generator.problems import Problems
+from generator.site import load_site
+from test_gate import SECRETS, assert_no_secret, make_gated_site
+
+INDEX = "search/index/"
+
+
+def load(root: Path):
+    problems = Problems(root)
+    site = load_site(root, problems)
+    assert site is not None, [p.format() for p in problems]
+    return site
+
+
+def decode(postings: str, positional: bool) -> dict[int, list]:
+    """The Python twin of search.js's reader: record → [(count, first position)] per field."""
+    values = [search.B64.index(c) for c in postings]
+    i = 0
+
+    def num() -> int:
+        nonlocal i
+        v = 0
+        while True:
+            c = values[i]
+            i += 1
+            if c >= 32:
+                v = v * 32 + c - 32
+            else:
+                return v * 32 + c
+
+    out, rec = {}, 0
+    while i < len(values):
+        rec += num()
+        mask = num()
+        fields = []
+        for f in range(3):
+            if mask & (1 << f):
+                fields.append((num(), num() if positional else None))
+            else:
+                fields.append((0, None))
+        out[rec] = fields
+    return out
+
+
+def decode_rest(postings: str, first: dict[int, list]) -> dict[int, list]:
+    values = [search.B64.index(c) for c in postings]
+    i = 0
+
+    def num() -> int:
+        nonlocal i
+        v = 0
+        while True:
+            c = values[i]
+            i += 1
+            if c >= 32:
+                v = v * 32 + c - 32
+            else:
+                return v * 32 + c
+
+    out, rec = {}, 0
+    while i < len(values):
+        rec += num()
+        mask = num()
+        lists = [None, None, None]
+        for f in range(3):
+            if mask & (1 << f):
+                count, p = first[rec][f]
+                positions = [p]
+                for _ in range(count - 1):
+                    p += num()
+                    positions.append(p)
+                lists[f] = positions
+        out[rec] = lists
+    return out
+
+
+def all_positions(index: search.SearchIndex, term: str) -> dict[int, list[list[int]]]:
+    files = index.files
+    count = json.loads(files[INDEX + "manifest.json"])["shards"]
+    pcount = json.loads(files[INDEX + "manifest.json"])["positions"]
+    shard = json.loads(files[f"{INDEX}t/{search.fnv1a(term) & (count - 1):0{len(f'{count - 1:x}')}x}.json"])
+    rest = json.loads(files[f"{INDEX}q/{search.fnv1a(term) & (pcount - 1):0{len(f'{pcount - 1:x}')}x}.json"])
+    first = decode(shard.get(term, ""), True)
+    more = decode_rest(rest.get(term, ""), first)
+    out = {}
+    for rec, fields in first.items():
+        out[rec] = [(more.get(rec, [None] * 3)[f] or ([p] if n else [])) for f, (n, p) in enumerate(fields)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def example():
+    site = load(REPO)
+    return site, search.build_index(site)
+
+
+def test_postings_give_every_position_of_every_bigram(example):
+    site, index = example
+    records = search.collect_records(site)
+    for term in ("公开", "申请", "依申", "政务", "财政", "2024"):
+        found = all_positions(index, term)
+        expected = {}
+        for rec, record in enumerate(records):
+            fields = []
+            for text in record.fields:
+                pattern = f"(?<![a-z0-9]){term}(?![a-z0-9])" if term.isascii() else term
+                fields.append([m.start() for m in re.finditer(f"(?={pattern})", search.fold(text))])
+            if any(fields):
+                expected[rec] = fields
+        assert found == expected, term
+
+
+def test_single_characters_keep_counts(example):
+    site, index = example
+    records = search.collect_records(site)
+    manifest = json.loads(index.files[INDEX + "manifest.json"])
+    count = manifest["shards"]
+    shard = json.loads(index.files[f"{INDEX}t/{search.fnv1a('政') & (count - 1):0{len(f'{count - 1:x}')}x}.json"])
+    counts = decode(shard["政"], False)
+    for rec, record in enumerate(records):
+        expected = [record.fields[f].count("政") for f in range(3)]
+        got = [counts[rec][f][0] for f in range(3)] if rec in counts else [0, 0, 0]
+        assert got == expected
+
+
+def test_records_cover_documents_tasks_and_interpretations(example):
+    site, index = example
+    records = search.collect_records(site)
+    kinds = [r.kind for r in records]
+    assert kinds.count(0) == len(site.documents)
+    assert kinds.count(1) == len(site.interpretations)
+    assert kinds.count(2) == sum(len(rows) for rows in site.task_rows.values())
+    task = next(r for r in records if r.kind == 2 and r.url.startswith("documents/licheng-2024-gkyd/"))
+    assert task.url == "documents/licheng-2024-gkyd/tasks/#task-1"
+    assert "以“项目深化年”为总牵引" in task.fields[2]          # requirement: body
+    assert "各街道办事处" in task.fields[1]                      # units as published: headings
+    assert task.parent is not None and records[task.parent].url == "documents/licheng-2024-gkyd/"
+    doc = records[0]
+    assert doc.fields[0] == site.documents[0].title
+    assert "一、推动重点领域主动公开" in doc.fields[1].split("\n")
+    assert "一、推动重点领域主动公开" not in doc.fields[2], "headings are not repeated in the body"
+    # the body offsets of the anchors point where each section starts
+    body, anchors = doc.fields[2], doc.anchors
+    p1 = next(a for a in anchors if a[2] == "p1-1")
+    assert body[p1[0]:].lstrip().startswith("以“项目深化年”为总牵引")
+
+
+def test_canonical_unit_names_are_indexed_with_the_published_ones(make_site):
+    site = make_site()
+    site.document("a", front="title: 甲\ndisclosure: 主动公开\npublished: 2024-06-26\nunit_scope: local\n",
+                  tasks="tasks:\n  - requirement: 做好预算公开工作\n    units: [区政府办]\n")
+    records = search.collect_records(load(site.root))
+    task = records[1]
+    assert task.kind == 2 and "区政府办" in task.fields[1] and "区政府办公室" in task.fields[1]
+    assert task.extra.startswith("责任单位：区政府办")
+
+
+def test_withheld_withdrawn_and_draft_documents_are_not_indexed(make_site):
+    site = make_gated_site(make_site)
+    site.document("gone", front="title: 已撤销的旧文件标题\ndisclosure: 主动公开\npublished: 2020-01-02\n"
+                               "withdrawn: 2021-01-01\n", body="撤销文件的正文内容\n")
+    site.document("wip", front="title: 草稿文件标题\ndisclosure: 主动公开\ndraft: true\n", body="草稿正文内容\n")
+    loaded = load(site.root)
+    index = search.build_index(loaded)
+    assert_no_secret(index.files)
+    text = b"".join(index.files.values()).decode("utf-8")
+    for secret in ("已撤销的旧文件", "撤销文件的正文", "草稿文件标题", "草稿正文"):
+        assert secret not in text
+    assert "公开的正文" in text and "公开的任务" in text
+    assert SECRETS  # the gate test's list is the one checked
+
+
+def test_vocabulary_keeps_the_sites_words_and_their_readings(example):
+    site, index = example
+    vocab = dict(search.build_vocabulary(search.collect_records(site)))
+    for word in ("依申请公开", "政务公开", "区财政局", "政策解读"):
+        assert word in vocab, word
+    assert "yi shen qing gong kai" in vocab["依申请公开"]
+    assert "务公开" not in vocab, "a piece always preceded by the same character is left out"
+    assert search.readings("银行") == ["yin hang", "yin xing"]
+    assert search.readings("绿色") == ["lv se"]
+    three, two = search.typing_keys(["yi", "shen", "qing"])
+    assert three == {"yis", "ysh", "ysq"} and two == {"ys"}
+    manifest = json.loads(index.files[INDEX + "manifest.json"])
+    keys = manifest["pinyin"].split()
+    assert "ys" in keys and "zw" in keys
+    ys = json.loads(index.files[INDEX + "p/ys.json"])
+    assert any(e.startswith("依申请公开|") for e in ys)
+    zh = "zh" if "zh" not in manifest["split"].split() else "zhe"
+    assert any(e.startswith("政务公开|") for e in json.loads(index.files[f"{INDEX}p/{zh}.json"]))
+
+
+def test_homophone_table_covers_common_characters(example):
+    _, index = example
+    table = json.loads(index.files[INDEX + "py.json"])
+    assert "请" in table["qing"] and "清" in table["qing"]
+    assert sum(len(v) for v in table.values()) >= 3755
+
+
+def test_facet_columns_match_the_records(example):
+    site, index = example
+    records = search.collect_records(site)
+    manifest = json.loads(index.files[INDEX + "manifest.json"])
+    assert manifest["records"] == len(records)
+    facets = {f["key"]: f for f in manifest["facets"]}
+    assert list(facets) == ["type", "year", "issuer", "topic", "validity"]
+    assert facets["type"]["values"] == ["文件", "政策解读", "任务分工"]
+    assert facets["year"]["values"] == sorted(facets["year"]["values"], reverse=True)
+    for key, attr in (("year", "year"), ("issuer", "issuer"), ("topic", "topic"), ("validity", "validity")):
+        f = facets[key]
+        w = f["width"]
+        for rec, record in enumerate(records):
+            code = 0
+            for ch in f["col"][rec * w:(rec + 1) * w]:
+                code = code * 64 + search.B64.index(ch)
+            assert (f["values"][code - 1] if code else None) == getattr(record, attr), (key, rec)
+
+
+def test_display_data_and_chunks_give_back_the_text(example):
+    site, index = example
+    records = search.collect_records(site)
+    manifest = json.loads(index.files[INDEX + "manifest.json"])
+    chunk, pack, block = manifest["chunk"], manifest["pack"], manifest["block"]
+    for rec in (0, 7, len(records) - 1):
+        meta = json.loads(index.files[f"{INDEX}m/{rec // block}.json"])[rec % block]
+        assert meta["t"] == records[rec].title and meta["u"] == records[rec].url
+        start, length = meta["b"]
+        parts = []
+        for k in range((length + chunk - 1) // chunk):
+            gid = start + k
+            parts.append(json.loads(index.files[f"{INDEX}c/{gid // pack}.json"])[gid % pack])
+        assert "".join(parts) == records[rec].fields[2]
+
+
+def test_search_page_and_header_form(example_output):
+    soup = page_soup(example_output, "search/")
+    form = soup.select_one("form.search-form[role=search]")
+    field = form.select_one("input#search-q")
+    assert soup.select_one("label[for=search-q]").get_text(strip=True)
+    assert field["name"] == "q" and field["type"] == "search"
+    assert soup.select_one("#search-status[role=status]")
+    noscript = soup.find("noscript")
+    assert "JavaScript" in noscript.get_text()
+    hrefs = {a["href"] for a in noscript.find_all("a")}
+    assert {"../years/", "../issuers/", "../topics/"} <= hrefs
+    assert soup.select_one(".search-app")["data-index"] == "../search/index/"
+    assert any("search/index" in (s.string or "") or "manifest.json" in (s.string or "") for s in soup.find_all("script"))
+    assert not soup.select_one("form.header-search"), "the search page has one search form"
+    doc = page_soup(example_output, "documents/laiwu-2024-gkyd/")
+    header = doc.select_one("header form.header-search[role=search]")
+    assert header["action"] == "../../search/" and header.select_one("input[name=q]")
+    assert doc.select_one("label[for=header-search-q]").get_text(strip=True)
+    assert not any("manifest.json" in (s.string or "") for s in doc.find_all("script")), \
+        "the search program is on the search page only"
+    assert (example_output / "search/index/manifest.json").is_file()
+
+
+def test_index_is_the_same_whatever_the_hash_seed(make_site, tmp_path):
+    site = make_site()
+    site.document("a", front="title: 关于做好依申请公开工作的通知\ndisclosure: 主动公开\npublished: 2024-06-26\n"
+                             "issuer: 测试区人民政府办公室\nunit_scope: local\n",
+                  body="一、总体要求\n\n规范依申请公开，深化政务公开。\n",
+                  tasks="tasks:\n  - requirement: 推进政务公开标准化\n    units: [区财政局]\n")
+    site.document("b", body="各单位：\n\n政务公开和依申请公开都要做好。\n")
+    digests = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site.root), "--output", str(out)],
+                       env=env, check=True, capture_output=True, cwd=REPO)
+        digests.append({p.relative_to(out).as_posix(): p.read_bytes()
+                        for p in sorted((out / "search").rglob("*")) if p.is_file()})
+    assert digests[0] == digests[1]
+    assert len(digests[0]) > 10

@@ -1,0 +1,196 @@
+"""The preview server: watch, rebuild, reload; errors in the page; safe serving."""
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from browser import CHROMIUM_ARGS, chromium_path
+from generator.serve import Preview, Watcher, ignored, make_handler
+
+
+class Running:
+    def __init__(self, site, drafts=False, poll=False):
+        import http.server
+        self.preview = Preview(site.root, drafts=drafts)
+        self.preview.rebuild()
+        self.watcher = Watcher(self.preview, poll=poll)
+        self.watcher.start()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.preview))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}/"
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        conn.request("GET", path)          # raw path: no client-side normalisation
+        r = conn.getresponse()
+        body = r.read().decode("utf-8", "replace")
+        conn.close()
+        return r.status, r.getheader("Content-Type") or "", body
+
+    def wait_version(self, after: int, timeout: float = 10) -> int:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.preview.version > after:
+                return self.preview.version
+            time.sleep(0.02)
+        raise AssertionError("no rebuild happened")
+
+    def stop(self):
+        self.watcher.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def running(make_site):
+    servers = []
+
+    def start(site, **kw):
+        r = Running(site, **kw)
+        servers.append(r)
+        return r
+    yield start
+    for r in servers:
+        r.stop()
+
+
+def small_site(make_site):
+    site = make_site()
+    site.document("a", body="第一版正文。\n")
+    (site.root / "content/documents/a/附件.pdf").write_bytes(b"%PDF-1.4")
+    site.document("a", front="title: 文件a\ndisclosure: 主动公开\nattachments:\n  - {title: 附件, file: 附件.pdf}\n",
+                  body="第一版正文。\n")
+    site.document("draft", front="title: 草稿文件\ndisclosure: 主动公开\ndraft: true\n")
+    return site
+
+
+def test_traversal_and_outside_paths_are_refused(make_site, running, tmp_path):
+    site = small_site(make_site)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET")
+    (site.root / "content/documents/a/link.txt").symlink_to(secret)
+    r = running(site)
+    for path in ["/../config.yaml", "/documents/../../config.yaml", "/%2e%2e/config.yaml",
+                 "/documents/%2e%2e/%2e%2e/content/documents/a/index.md", "/documents%2fa/",
+                 "/..%2fconfig.yaml", "//etc/passwd", "/etc/passwd", "/documents/a/link.txt",
+                 "/content/documents/a/index.md", "/documents/a/index.md", "/%5c..%5cconfig.yaml",
+                 "/documents/a/%00"]:
+        status, _, body = r.get(path)
+        assert status == 404, path
+        assert "SECRET" not in body and "disclosure" not in body
+    status, ctype, body = r.get("/nope/")
+    assert status == 404 and ctype == "text/html; charset=utf-8" and "页面未找到" in body
+
+
+def test_content_types_redirects_and_drafts(make_site, running):
+    site = small_site(make_site)
+    r = running(site)
+    assert r.get("/")[1] == "text/html; charset=utf-8"
+    assert r.get("/assets/site.css")[1] == "text/css; charset=utf-8"
+    assert r.get("/assets/site.js")[1] == "text/javascript; charset=utf-8"
+    assert r.get("/api/documents.json")[1] == "application/json; charset=utf-8"
+    assert r.get("/sitemap.xml")[1] == "application/xml; charset=utf-8"
+    assert r.get("/api/tasks.csv")[1] == "text/csv; charset=utf-8"
+    assert r.get("/documents/a/%E9%99%84%E4%BB%B6.pdf")[1] == "application/pdf"
+    conn = http.client.HTTPConnection("127.0.0.1", r.port, timeout=5)
+    conn.request("GET", "/documents/a")
+    resp = conn.getresponse()
+    assert resp.status == 301 and resp.getheader("Location") == "/documents/a/"
+    assert r.get("/documents/draft/")[0] == 404
+    # the reload script is added while serving, never written anywhere
+    assert "EventSource" in r.get("/documents/a/")[2]
+    assert not (site.root / "output").exists()
+    with_drafts = running(site, drafts=True)
+    assert with_drafts.get("/documents/draft/")[0] == 200
+
+
+def test_watch_rebuild_and_error_panel(make_site, running):
+    site = small_site(make_site)
+    r = running(site)
+    v = r.preview.version
+    site.document("a", body="第二版正文。\n")
+    v = r.wait_version(v)
+    assert "第二版正文" in r.get("/documents/a/")[2]
+    # editor temporary files do not trigger rebuilds
+    (site.root / "content/documents/a/.index.md.swp").write_text("x")
+    (site.root / "content/documents/a/index.md~").write_text("x")
+    (site.root / "content/documents/a/4913").write_text("x")
+    time.sleep(0.5)
+    assert r.preview.version == v
+    # a broken source: the last good page stays, with an accessible error panel
+    (site.root / "content/documents/a/index.md").write_text("---\ntitle: 文件a\ndisclosure: 公开\n---\n第三版\n",
+                                                            encoding="utf-8")
+    v = r.wait_version(v)
+    status, _, body = r.get("/documents/a/")
+    assert status == 200 and "第二版正文" in body
+    assert 'id="gongkai-error" role="alert"' in body
+    assert "content/documents/a/index.md:3" in body and "提示" in body
+    site.document("a", body="第四版正文。\n")
+    v = r.wait_version(v)
+    body = r.get("/documents/a/")[2]
+    assert "第四版正文" in body and "gongkai-error" not in body
+
+
+def test_bursts_of_saves_are_coalesced(make_site, running):
+    site = small_site(make_site)
+    r = running(site)
+    v = r.preview.version
+    for i in range(10):
+        site.document("a", body=f"连续保存 {i}。\n")
+    r.wait_version(v)
+    time.sleep(0.4)
+    assert r.preview.version - v <= 2
+    assert "连续保存 9" in r.get("/documents/a/")[2]
+
+
+def test_polling_observer(make_site, running):
+    site = small_site(make_site)
+    r = running(site, poll=True)
+    v = r.preview.version
+    site.document("a", body="轮询发现的修改。\n")
+    r.wait_version(v)
+    assert "轮询发现的修改" in r.get("/documents/a/")[2]
+
+
+def test_ignored_paths(tmp_path):
+    root = tmp_path
+    assert ignored(str(root / "content/documents/a/.index.md.swp"), root)
+    assert ignored(str(root / "content/documents/a/#index.md#"), root)
+    assert ignored(str(root / "output/index.html"), root)
+    assert ignored(str(root / ".git/HEAD"), root)
+    assert ignored(str(root / "content/permalinks.lock"), root)
+    assert not ignored(str(root / "content/documents/a/index.md"), root)
+    assert not ignored(str(root / "config.yaml"), root)
+    assert not ignored(str(root / "templates/base.html"), root)
+
+
+@pytest.mark.browser
+def test_browser_sees_edits_and_errors_without_reloading_by_hand(make_site, running):
+    from playwright.sync_api import sync_playwright
+    site = small_site(make_site)
+    r = running(site)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(r.base + "documents/a/")
+        assert "第一版正文" in page.locator(".doc-body").inner_text()
+        site.document("a", front="title: 文件a\ndisclosure: 主动公开\nattachments:\n  - {title: 附件, file: 附件.pdf}\n",
+                      body="浏览器里出现的新文字。\n")
+        page.wait_for_function("document.querySelector('.doc-body').innerText.includes('浏览器里出现的新文字')",
+                               timeout=10000)
+        (site.root / "content/documents/a/index.md").write_text("---\ntitle: [坏\n---\n", encoding="utf-8")
+        page.wait_for_selector("#gongkai-error", timeout=10000)
+        panel = page.locator("#gongkai-error")
+        assert panel.get_attribute("role") == "alert"
+        assert "content/documents/a/index.md:2" in panel.inner_text()
+        assert "浏览器里出现的新文字" in page.locator(".doc-body").inner_text()   # last good version below
+        site.document("a", body="修好了。\n")
+        page.wait_for_function("!document.getElementById('gongkai-error') && "
+                               "document.querySelector('.doc-body').innerText.includes('修好了')", timeout=10000)
+        browser.close()
