@@ -95,7 +95,10 @@ def collect_outputs(site: Site, problems: Problems,
     for path in DATA_OUTPUTS:
         known = data_outputs.get(path) if data_outputs else None
         outputs.add(path, known if known is not None else makers[path](site), path)
-    for path, data in search.index_files(site):       # search/index/: the offline search index
+    # search/index/: the offline search index (an incremental build passes the previous
+    # files under "search" when nothing it indexes has changed)
+    index = data_outputs.get("search") if data_outputs else None
+    for path, data in (index if index is not None else search.index_files(site)):
         outputs.add(path, data, "search")
     assets: dict[str, Path] = {}
     for folder in reversed(template_dirs(site.root)):      # theme first, site overrides

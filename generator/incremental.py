@@ -342,6 +342,7 @@ class Builder:
         self.config_key = config_key
         self.site_parts = parts
         self.data_outputs = {k: outputs.files[k] for k in DATA_OUTPUTS if k in outputs.files}
+        self.data_outputs["search"] = [(k, v) for k, v in outputs.files.items() if outputs.origin.get(k) == "search"]
         if "new" in memo:
             self.data_memo = memo["new"]
         self.pages = pages

@@ -79,7 +79,7 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
         pages.append(Page("redirect", old, "redirect.html", title, "页面已迁移",
                           {"target_url": target, "target_title": title}, (source,) + cfg_sources))
     pages.append(Page("sitemap", "sitemap/", "sitemap.html", "网站地图", "网站地图", {}, all_sources))
-    # 站内搜索: the page is static; search.js queries the index the build writes beside it.
+    # 站内搜索: a static page whose program queries the index the build writes (search.py).
     pages.append(Page("search", "search/", "search.html", "站内搜索", "站内搜索", {}, cfg_sources))
     pages.append(Page("404", "404.html", "404.html", "页面未找到", "页面未找到", {}, cfg_sources,
                       absolute_links=True))

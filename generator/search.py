@@ -115,7 +115,7 @@ def varint(n: int) -> str:
 
 
 def fnv1a(term: str) -> int:
-    """FNV-1a over UTF-16 code units: what ``search.js`` computes with ``charCodeAt``."""
+    """FNV-1a over UTF-16 code units: what the search page computes with ``charCodeAt``."""
     h = 0x811C9DC5
     data = term.encode("utf-16-le")
     for i in range(0, len(data), 2):

@@ -47,6 +47,8 @@ class Editor:
         self.ids: list[str] = []
         self.counter = 0
         self.broken: str | None = None
+        self.withheld: set[str] = set()
+        self.interp_target: str | None = None
 
     def front(self, title, year, extra=""):
         return f"title: {title}\ndisclosure: 主动公开\npublished: {year}-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}\n" \
@@ -80,6 +82,7 @@ class Editor:
             path = root / f"content/documents/{doc}/index.md"
             path.write_text(path.read_text(encoding="utf-8") + f"\n新增段落{self.rng.randint(0, 999)}。\n", encoding="utf-8")
         elif op == "edit_title":
+            self.withheld.discard(doc)
             self.site.document(doc, front=self.front(self.rng.choice(TITLES) + str(self.rng.randint(0, 9)), 2024),
                                body=self.rng.choice(BODIES))
         elif op == "edit_tasks":
@@ -87,6 +90,7 @@ class Editor:
         elif op == "delete":
             shutil.rmtree(root / f"content/documents/{doc}")
             self.ids.remove(doc)
+            self.withheld.discard(doc)
         elif op == "rename":
             self.counter += 1
             new = f"r{self.counter}"
@@ -110,6 +114,11 @@ class Editor:
             else:
                 shutil.rmtree(root / "templates", ignore_errors=True)
         elif op == "interpretation":
+            public = [d for d in self.ids if d not in self.withheld]
+            if not public:
+                return op
+            doc = self.rng.choice(public)
+            self.interp_target = doc
             self.site.write("content/interpretations/jd.md", f"---\ntitle: 解读{self.rng.randint(0, 9)}\n"
                             f"interprets: [{doc}]\nform: {self.rng.choice(['文字解读', '简明问答'])}\n"
                             "published: 2024-01-01\ncontact: 电话\n---\n解读正文。\n")
@@ -123,7 +132,11 @@ class Editor:
             (root / "config.yaml").write_text(cfg, encoding="utf-8")
         elif op == "withhold":
             self.site.document(doc, front=self.front("不公开的文件", 2024).replace("主动公开", "依申请公开"))
-        # interpretations that point at a deleted document are a real editing state too
+            self.withheld.add(doc)
+        if self.interp_target and (self.interp_target not in self.ids or self.interp_target in self.withheld):
+            # the editor removes an interpretation whose document went away (the build said so)
+            (root / "content/interpretations/jd.md").unlink(missing_ok=True)
+            self.interp_target = None
         return op
 
 

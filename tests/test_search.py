@@ -29,7 +29,7 @@ def load(root: Path):
 
 
 def decode(postings: str, positional: bool) -> dict[int, list]:
-    """The Python twin of search.js's reader: record → [(count, first position)] per field."""
+    """The Python twin of the search page's reader (templates/_search.js): record → [(count, first position)] per field."""
     values = [search.B64.index(c) for c in postings]
     i = 0
 
