@@ -52,7 +52,7 @@ def measure(site: Path, doc_id: str, edits: int) -> list[float]:
             head, sep, body = original.partition("\n---\n")
             start = time.perf_counter()
             source.write_text(head + sep + marker + "\n\n" + body, encoding="utf-8")
-            page.wait_for_function(f"document.body.innerText.includes({marker!r})", timeout=30000, polling="raf")
+            page.wait_for_function(f"!!document.body && document.body.innerText.includes({marker!r})", timeout=30000, polling="raf")
             if i >= 2:                          # the first edits warm up caches and the browser
                 times.append(time.perf_counter() - start)
             time.sleep(0.2)

@@ -289,9 +289,14 @@ class Builder:
         self.data_memo: dict = {}
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
+        self.search_stale = False
 
-    def build(self) -> Problems:
-        """Rebuild; on success replace ``outputs``. Raises :class:`BuildFailed`."""
+    def build(self, defer_search: bool = False) -> Problems:
+        """Rebuild; on success replace ``outputs``. Raises :class:`BuildFailed`.
+
+        With ``defer_search`` the previous search index is kept for now (the preview
+        shows edited pages first) and :meth:`refresh_search` brings it up to date.
+        """
         config_key = digest_paths([self.site_dir / "config.yaml"])
         if config_key != self.config_key:
             # Config decides how sources are read and shown (encoding, raw HTML, privacy
@@ -334,6 +339,9 @@ class Builder:
             rendered += 1
         # Open data and the sitemap depend on the whole site: reuse them when nothing changed.
         reuse = self.data_outputs if site_same else None
+        stale = False
+        if not site_same and defer_search and self.data_outputs.get("search"):
+            reuse, stale = {"search": self.data_outputs["search"]}, True
         memo = {"old": self.data_memo}
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
                                   data_outputs=reuse, memo=memo)
@@ -345,11 +353,26 @@ class Builder:
         self.data_outputs["search"] = [(k, v) for k, v in outputs.files.items() if outputs.origin.get(k) == "search"]
         if "new" in memo:
             self.data_memo = memo["new"]
+        self.search_stale = stale
         self.pages = pages
         self.site = site
         self.outputs = dict(outputs.files)
         self.rendered = rendered
         return problems
+
+
+    def refresh_search(self) -> dict[str, bytes | Path]:
+        """Bring a deferred search index up to date; returns the new outputs."""
+        if not self.search_stale or self.site is None:
+            return self.outputs
+        from . import search
+        files = search.index_files(self.site)
+        outputs = {k: v for k, v in self.outputs.items()
+                   if k not in {path for path, _ in self.data_outputs.get("search", ())}}
+        outputs.update(files)
+        self.data_outputs["search"] = list(files)
+        self.outputs, self.search_stale = outputs, False
+        return outputs
 
 
 def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> list[str]:

@@ -98,7 +98,8 @@ class Preview:
         """Build; publish the new outputs (or the errors) and wake the waiting pages."""
         start = time.perf_counter()
         try:
-            problems = self.builder.build()
+            # Pages first: the search index (slow on big sites) follows right after.
+            problems = self.builder.build(defer_search=True)
             ok, outputs, errors = True, self.builder.outputs, []
             for p in problems.sorted():
                 if p.severity == "warning":
@@ -121,6 +122,13 @@ class Preview:
                 self.base_path = site.config.base_path if site else "/"
             self.version += 1
             self.changed.notify_all()
+        if ok and self.builder.search_stale:
+            try:
+                outputs = self.builder.refresh_search()
+                with self.changed:
+                    self.outputs = outputs          # no reload: only the search index changed
+            except Exception as e:  # noqa: BLE001 - the preview must stay up
+                print(f"搜索索引更新失败：{e}", file=sys.stderr)
         state = "已更新" if ok else "有错误"
         print(f"第 {self.version} 次生成{state}：重新生成 {self.builder.rendered} 个页面，"
               f"用时 {self.last_seconds * 1000:.0f} 毫秒", file=sys.stderr)

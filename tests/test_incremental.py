@@ -179,3 +179,16 @@ def test_only_affected_pages_are_rendered(make_site):
     site.write("templates/tasks.html", '{% extends "base.html" %}{% block content %}<h1>任务</h1>{% endblock %}')
     builder.build()
     assert builder.rendered == 3          # the three task pages, nothing else
+
+
+def test_deferred_search_index_catches_up(make_site):
+    site = make_site()
+    site.document("a", body="第一段独特词语甲乙。\n")
+    builder = Builder(site.root)
+    builder.build()
+    site.document("a", body="第二段全新词语丙丁。\n")
+    builder.build(defer_search=True)
+    assert builder.search_stale
+    builder.refresh_search()
+    full_out, _ = full_build(site.root)
+    assert outputs_equal(builder.outputs, full_out) == []
