@@ -17,8 +17,7 @@ from ..privacy import ACK_SCHEMA
 from ..problems import Problems
 from ..sanitize import configure_markdown, convert_body, link_problem
 from ..schema import ID_HINT, ID_RE, Field, Schema
-from ..yamlload import YamlProblem, load_yaml
-from .sources import is_editor_temp, read_text, split_front_matter
+from .sources import is_editor_temp, read_front_matter
 from .tasks import TaskList, load_tasks
 
 DISCLOSURES = ("主动公开", "依申请公开", "不予公开")
@@ -172,20 +171,10 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Do
         problems.error(folder, None, "文档文件夹里没有 index.md",
                        "每个文档文件夹都需要一个 index.md；可运行 `gongkai new document 标识` 生成。")
         return None
-    text = read_text(source, problems)
-    if text is None:
+    read = read_front_matter(source, problems, "title: …、disclosure: … 等")
+    if read is None:
         return None
-    parts = split_front_matter(text)
-    if parts is None:
-        problems.error(source, 1, "缺少元数据（front matter）",
-                       "文件第一行写 ---，接着写元数据（title: …、disclosure: … 等），再写一行 --- 结束，然后是正文。")
-        return None
-    front, body, body_line = parts
-    try:
-        data = load_yaml(front, line_offset=1)
-    except YamlProblem as p:
-        problems.error(source, p.line, p.message, p.hint)
-        return None
+    data, body, body_line = read
     if data is None:
         problems.error(source, 1, "元数据是空的", "至少写上 title: 和 disclosure: 两项。")
         return None

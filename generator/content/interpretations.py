@@ -16,9 +16,8 @@ import markdown
 from ..numbering import Heading
 from ..problems import Problems
 from ..schema import ID_HINT, ID_RE, Field, Schema
-from ..yamlload import YamlProblem, load_yaml
 from .documents import render_body
-from .sources import read_text, split_front_matter
+from .sources import read_front_matter, read_text
 
 FORMS = ("文字解读", "图解", "视频", "音频", "动漫", "简明问答", "专家解读", "在线访谈", "媒体专访",
          "新闻发布会")
@@ -120,20 +119,10 @@ def load_interpretation(source: Path, problems: Problems, md: markdown.Markdown)
     if folder_form and not source.is_file():
         problems.error(where, None, "解读文件夹里没有 index.md", "把解读正文写在 index.md 中。")
         return None
-    text = read_text(source, problems)
-    if text is None:
+    read = read_front_matter(source, problems, "title、interprets、form、published、contact")
+    if read is None:
         return None
-    parts = split_front_matter(text)
-    if parts is None:
-        problems.error(source, 1, "缺少元数据（front matter）",
-                       "第一行写 ---，接着写 title、interprets、form、published、contact，再写一行 --- 结束。")
-        return None
-    front, body, body_line = parts
-    try:
-        data = load_yaml(front, line_offset=1)
-    except YamlProblem as p:
-        problems.error(source, p.line, p.message, p.hint)
-        return None
+    data, body, body_line = read
     before = len(problems.errors)
     values = INTERPRETATION_SCHEMA.check(data if data is not None else {}, source, problems, 1)
     if values is None:

@@ -174,3 +174,26 @@ def is_editor_temp(name: str) -> bool:
     return (name.startswith((".", "~$", ".#")) or name.endswith(EDITOR_TEMP_SUFFIXES)
             or (name.startswith("#") and name.endswith("#")) or name == "4913"
             or name in ("Thumbs.db", "desktop.ini"))
+
+
+def read_front_matter(source: Path, problems: Problems, keys_hint: str) -> tuple[Any, str, int] | None:
+    """Read a Markdown source with ``---`` front matter: (metadata, body, body's first line).
+
+    Reports unreadable files, missing front matter and YAML errors (with their line);
+    ``keys_hint`` names the keys the editor should write, for the messages.
+    """
+    text = read_text(source, problems)
+    if text is None:
+        return None
+    parts = split_front_matter(text)
+    if parts is None:
+        problems.error(source, 1, "缺少元数据（front matter）",
+                       f"文件第一行写 ---，接着写元数据（{keys_hint}），再写一行 --- 结束，然后是正文。")
+        return None
+    front, body, body_line = parts
+    try:
+        data = load_yaml(front, line_offset=1)
+    except YamlProblem as p:
+        problems.error(source, p.line, p.message, p.hint)
+        return None
+    return data, body, body_line
