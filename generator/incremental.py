@@ -4,21 +4,21 @@ The preview server keeps one :class:`Builder` per site. Each rebuild runs the sa
 phases as a full build, but
 
 - sources whose bytes are unchanged come from a :class:`LoadCache` (their problems are
-  replayed, so messages are the same as in a full build), and
-- a page is re-rendered only when its *fingerprint* changes: a digest of its identity,
-  its data (with every document, interpretation and unit reduced to the digest of its
-  source files), its templates, the configuration and the code.
+  replayed, so messages are the same as in a full build), and work derived from them
+  (resolving units, the privacy scan) is reused while the same objects come back;
+- a page is re-rendered only when its inputs differ from last time (:func:`same`): its
+  identity, its templates (with everything they extend or include), and its data, in
+  which cached documents, interpretations, units and task rows compare by identity.
 
 The data a template shows is exactly the page's data plus ``config`` (and ``site`` for
-the few templates that use it), so the fingerprint is complete by construction rather
-than by a hand-kept list of dependencies. The property test in tests/test_incremental.py
-checks the result against a full build after random edits, additions, renames and
-deletions.
+the few templates that use it), so the comparison is complete by construction rather
+than by a hand-kept list of dependencies; a change of config starts afresh. The property
+test in tests/test_incremental.py checks the result against a full build after random
+edits, additions, renames and deletions.
 """
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any, Callable
@@ -26,30 +26,13 @@ from typing import Any, Callable
 import jinja2
 from jinja2 import meta
 
-from .build import DATA_OUTPUTS, Outputs, collect_outputs
+from .build import DATA_OUTPUTS, collect_outputs
 from .content.documents import Document
 from .content.interpretations import Interpretation
 from .content.units import Unit
-from .pages import Page
 from .problems import BuildFailed, Problem, Problems
 from .render import TemplateProblem, make_environment, render_page, template_dirs
 from .site import Site, TaskRow, load_site
-
-_CODE_DIGEST: str | None = None
-
-
-def code_digest() -> str:
-    """Digest of the generator's own source: a new version invalidates every cache."""
-    global _CODE_DIGEST
-    if _CODE_DIGEST is None:
-        h = hashlib.blake2b(digest_size=16)
-        root = Path(__file__).resolve().parent
-        for path in sorted(root.rglob("*.py")):
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-        _CODE_DIGEST = h.hexdigest()
-    return _CODE_DIGEST
-
 
 def digest_paths(paths: list[Path]) -> str:
     """Digest of files' bytes, or of a folder's listing and the bytes of its sources.
@@ -81,7 +64,6 @@ class LoadCache:
 
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str], tuple[Any, list[Problem]]] = {}
-        self.digest_of: dict[Path, str] = {}      # source path -> digest, for fingerprints
         self.used: set[tuple[str, str]] = set()
 
     def load(self, kind: str, keys: list[Path], problems: Problems,
@@ -95,8 +77,6 @@ class LoadCache:
             self.entries[key] = (value, list(local.items))
         value, items = self.entries[key]
         problems.items.extend(items)
-        for path in keys:
-            self.digest_of[path] = digest
         return value
 
     def derive(self, kind: str, inputs: tuple, extra: str, problems: Problems,
@@ -124,124 +104,24 @@ class LoadCache:
         self.used = set()
 
 
-class Fingerprinter:
-    """Digests of pages from their data, templates, config and the code."""
-
-    def __init__(self, site: Site, cache: LoadCache, env: jinja2.Environment,
-                 template_digests: dict[str, tuple[str, bool]] | None = None):
-        self.site = site
-        self.cache = cache
-        self.env = env
-        # name -> (digest, uses site); kept by the Builder while the template files are unchanged
-        self.template_digests = template_digests if template_digests is not None else {}
-        self.base = hashlib.blake2b(digest_size=16)
-        self.base.update(code_digest().encode())
-        self.base.update(digest_paths([site.root / "config.yaml"]).encode())
-        self._site_digest: str | None = None
-        self._objects: dict[int, bytes] = {}
-        self._keep: list[Any] = []
-
-    def _object_token(self, value: Any) -> bytes:
-        if isinstance(value, (Document, Interpretation)):
-            return b"D" + self.source_digest(value.source).encode()
-        if isinstance(value, Unit):
-            return b"U" + self._unit_digest(value).encode() + value.id.encode()
-        # A TaskRow: its document, its place, and the units its names resolved to.
-        parts = [self.source_digest(value.document.source), str(value.task.seq)]
-        for name, unit in value.unit_refs + (("|", None),) + value.lead_refs:
-            parts.append(name if unit is None else f"{name}={unit.id}@{self._unit_digest(unit)}")
-        return b"R" + hashlib.blake2b("\0".join(parts).encode(), digest_size=16).digest()
-
-    def source_digest(self, path: Path) -> str:
-        for key in (path, path.parent):
-            if key in self.cache.digest_of:
-                return self.cache.digest_of[key]
-        return digest_paths([path])
-
-    def _unit_digest(self, unit: Unit) -> str:
-        return self.cache.digest_of.get(unit.source.parent) or digest_paths([unit.source])
-
-    def template(self, name: str) -> tuple[str, bool]:
-        """Digest of a template and everything it extends or includes; whether it uses ``site``."""
-        if name not in self.template_digests:
-            seen: list[str] = []
-            todo = [name]
-            while todo:
-                current = todo.pop()
-                if current in seen:
-                    continue
-                seen.append(current)
-                source = self.env.loader.get_source(self.env, current)[0]
-                todo.extend(t for t in meta.find_referenced_templates(self.env.parse(source)) if t)
-            h = hashlib.blake2b(digest_size=16)
-            uses_site = False
-            for t in sorted(seen):
-                source, filename, _ = self.env.loader.get_source(self.env, t)
-                h.update(f"{t}\0{filename}\0".encode() + source.encode())
-                uses_site = uses_site or "site" in meta.find_undeclared_variables(self.env.parse(source))
-            self.template_digests[name] = (h.hexdigest(), uses_site)
-        return self.template_digests[name]
-
-    def site_digest(self) -> str:
-        """Everything a template could read through ``site``."""
-        if self._site_digest is None:
-            h = hashlib.blake2b(digest_size=16)
-            self._feed(h, (self.site.documents, self.site.interpretations, self.site.withdrawn,
-                           tuple(self.site.task_rows.items()), tuple(self.site.redirects.items())))
-            self._site_digest = h.hexdigest()
-        return self._site_digest
-
-    def page(self, page: Page) -> str:
-        h = self.base.copy()
-        template_digest, uses_site = self.template(page.template)
-        h.update(template_digest.encode())
-        if uses_site:
-            h.update(self.site_digest().encode())
-        self._feed(h, (page.kind, page.url, page.template, page.title, page.column, page.absolute_links))
-        self._feed(h, tuple(sorted(page.data.items())))
-        return h.hexdigest()
-
-    def _feed(self, h, value: Any) -> None:
-        """Canonical serialisation, with domain objects reduced to their source digests."""
-        if isinstance(value, (Document, Interpretation, Unit, TaskRow)):
-            # Objects live for the whole build, so their identity keys a memo: unit pages
-            # list thousands of rows, and each row's digest is computed once.
-            token = self._objects.get(id(value))
-            if token is None:
-                token = self._object_token(value)
-                self._objects[id(value)] = token
-            h.update(token)
-        elif isinstance(value, (str, int, float, bool, type(None), dt.date, Path)):
-            h.update(f"{type(value).__name__}:{value!r}\0".encode())
-        elif isinstance(value, dict):
-            h.update(b"{")
-            for k, v in value.items():
-                self._feed(h, k)
-                self._feed(h, v)
-            h.update(b"}")
-        elif isinstance(value, (tuple, list)):
-            if len(value) > 16:
-                # Long tuples (all documents, a unit's rows) recur on many pages: digest once.
-                token = self._objects.get(id(value))
-                if token is None:
-                    sub = hashlib.blake2b(digest_size=16)
-                    for item in value:
-                        self._feed(sub, item)
-                    token = b"L" + sub.digest()
-                    self._objects[id(value)] = token
-                    self._keep.append(value)     # keep it alive so its id stays unique
-                h.update(token)
-                return
-            h.update(b"(")
-            for item in value:
-                self._feed(h, item)
-            h.update(b")")
-        elif dataclasses.is_dataclass(value):
-            h.update(type(value).__name__.encode())
-            for f in dataclasses.fields(value):
-                self._feed(h, getattr(value, f.name))
-        else:
-            raise TypeError(f"cannot fingerprint {type(value).__name__}")
+def template_closure(env: jinja2.Environment, name: str) -> tuple[str, bool]:
+    """Digest of a template and everything it extends or includes; whether it uses ``site``."""
+    seen: list[str] = []
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        source = env.loader.get_source(env, current)[0]
+        todo.extend(t for t in meta.find_referenced_templates(env.parse(source)) if t)
+    h = hashlib.blake2b(digest_size=16)
+    uses_site = False
+    for t in sorted(seen):
+        source, filename, _ = env.loader.get_source(env, t)
+        h.update(f"{t}\0{filename}\0".encode() + source.encode())
+        uses_site = uses_site or "site" in meta.find_undeclared_variables(env.parse(source))
+    return h.hexdigest(), uses_site
 
 
 def same(a: Any, b: Any) -> bool:
@@ -314,14 +194,15 @@ class Builder:
             self.templates_key, self.template_digests = templates, {}
             self.env = make_environment(self.site_dir)
         env = self.env
-        prints = Fingerprinter(site, self.cache, env, self.template_digests)
         parts = _site_parts(site)
         site_same = self.site_parts is not None and same(parts, self.site_parts)
         pages: dict[str, tuple[tuple, bytes]] = {}
         rendered = 0
         for page in site.pages:
             try:
-                template_digest, uses_site = prints.template(page.template)
+                if page.template not in self.template_digests:
+                    self.template_digests[page.template] = template_closure(env, page.template)
+                template_digest, uses_site = self.template_digests[page.template]
             except jinja2.TemplateError:
                 template_digest, uses_site = "", True       # rendering reports the error
             inputs = (page.kind, page.url, page.template, page.title, page.column,
@@ -382,4 +263,4 @@ def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> lis
     return sorted(p for p in set(a) | set(b) if p not in a or p not in b or data(a[p]) != data(b[p]))
 
 
-__all__ = ["Builder", "LoadCache", "outputs_equal", "Outputs", "template_dirs"]
+__all__ = ["Builder", "LoadCache", "outputs_equal", "same", "template_closure"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -55,21 +54,24 @@ icp: 测ICP备1号
 """
 
 
+UNITS_YAML = """\
+name: 测试区
+units:
+  - id: local-bgs
+    name: 区政府办公室
+    aliases: [区政府办]
+  - id: local-czj
+    name: 区财政局
+"""
+
+
 class SiteMaker:
     """Writes a small site into a folder: config, documents, tasks and units."""
 
     def __init__(self, root: Path):
         self.root = root
         self.write("config.yaml", MINIMAL_CONFIG)
-        self.write("content/units/local.yaml", """\
-            name: 测试区
-            units:
-              - id: local-bgs
-                name: 区政府办公室
-                aliases: [区政府办]
-              - id: local-czj
-                name: 区财政局
-            """)
+        self.write("content/units/local.yaml", UNITS_YAML)
 
     def write(self, rel: str, text: str) -> Path:
         path = self.root / rel

@@ -4,7 +4,6 @@ screenshots (written to test-artifacts/, not committed) for people to look at.""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

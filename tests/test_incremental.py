@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import shutil
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import UNITS_YAML
 from generator.build import collect_outputs
 from generator.incremental import Builder, outputs_equal
 from generator.problems import BuildFailed, Problems
@@ -97,16 +97,7 @@ class Editor:
             (root / f"content/documents/{doc}").rename(root / f"content/documents/{new}")
             self.ids[self.ids.index(doc)] = new
         elif op == "units":
-            self.site.write("content/units/local.yaml", f"""\
-                name: 测试区
-                units:
-                  - id: local-bgs
-                    name: 区政府办公室
-                    aliases: [区政府办]
-                  - id: local-czj
-                    name: 区财政局
-                    note: 说明{self.rng.randint(0, 9)}
-                """)
+            self.site.write("content/units/local.yaml", UNITS_YAML + f"    note: 说明{self.rng.randint(0, 9)}\n")
         elif op == "template":
             if self.rng.random() < 0.5:
                 self.site.write("templates/list.html", '{% extends "base.html" %}{% block content %}<h1>'

@@ -2,7 +2,6 @@
 withdrawn documents keep a page that says so."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from conftest import page_soup
 from generator.permalinks import LEDGER, normalise_alias
