@@ -51,10 +51,19 @@ def measure(site: Path, doc_id: str, edits: int) -> list[float]:
             marker = f"保存后看到的新文字{i}号"
             head, sep, body = original.partition("\n---\n")
             start = time.perf_counter()
+            wall = time.time()
             source.write_text(head + sep + marker + "\n\n" + body, encoding="utf-8")
             page.wait_for_function(f"!!document.body && document.body.innerText.includes({marker!r})", timeout=30000, polling="raf")
+            detected = time.perf_counter() - start
+            page.wait_for_load_state("load")
+            # When the browser painted the reloaded page (its own clock: the text is in
+            # the HTML, so the first paint shows it); the test's detection adds polling.
+            origin, paint = page.evaluate(
+                "[performance.timeOrigin, (performance.getEntriesByType('paint')"
+                ".find(p => p.name === 'first-contentful-paint') || {startTime: NaN}).startTime]")
+            painted = (origin + paint) / 1000 - wall
             if i >= 2:                          # the first edits warm up caches and the browser
-                times.append(time.perf_counter() - start)
+                times.append((painted, detected))
             time.sleep(0.2)
         browser.close()
     source.write_text(original, encoding="utf-8")
@@ -74,12 +83,17 @@ def main() -> None:
         shutil.copy(REPO / "config.yaml", example)
         shutil.copytree(REPO / "content", example / "content")
         generated = generate(Path(tmp) / f"n{args.docs}", args.docs)
-        print(f"{'site':>16} {'median ms':>10} {'p90 ms':>8} {'worst ms':>9}  edits")
+        print("save → new text painted (browser's clock) | save → text seen by the test (polling)")
+        print(f"{'site':>16} {'median ms':>10} {'p90 ms':>8} {'worst ms':>9} | {'median ms':>10} {'p90 ms':>8}  edits")
         for name, site, doc in (("example site", example, "licheng-2024-gkyd"),
                                 (f"{args.docs} documents", generated, f"doc-{args.docs // 2:05d}")):
-            t = sorted(measure(site, doc, args.edits))
+            runs = measure(site, doc, args.edits)
+            t = sorted(r[0] for r in runs)
+            d = sorted(r[1] for r in runs)
             p90 = t[min(len(t) - 1, int(len(t) * 0.9))]
-            print(f"{name:>16} {statistics.median(t) * 1000:>10.0f} {p90 * 1000:>8.0f} {t[-1] * 1000:>9.0f}  {len(t)}")
+            d90 = d[min(len(d) - 1, int(len(d) * 0.9))]
+            print(f"{name:>16} {statistics.median(t) * 1000:>10.0f} {p90 * 1000:>8.0f} {t[-1] * 1000:>9.0f} | "
+                  f"{statistics.median(d) * 1000:>10.0f} {d90 * 1000:>8.0f}  {len(t)}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,21 +35,43 @@ class BuildResult:
     seconds: float
 
 
+class Origins(Mapping):
+    """Output path → the source it came from, as shown to the editor.
+
+    Sources are kept as paths and made relative only when a message needs one: doing it
+    for every page cost a fifth of a one-page preview rebuild."""
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        self.raw: dict[str, str | Path] = {}
+
+    def __getitem__(self, path: str) -> str:
+        return self.problems.rel(self.raw[path])
+
+    def __iter__(self):
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+
 class Outputs:
     """The files of a build, keyed by output path; two sources for one path is an error."""
 
     def __init__(self, problems: Problems):
         self.problems = problems
         self.files: dict[str, bytes | Path] = {}
-        self.origin: dict[str, str] = {}
+        self.origin = Origins(problems)
 
-    def add(self, path: str, content: bytes | Path, origin: str) -> None:
+    def add(self, path: str, content: bytes | Path, origin: str | Path) -> None:
         if path in self.files:
-            self.problems.error(origin, None, f"输出文件 {path} 有两个来源：{self.origin[path]} 和 {origin}",
+            self.problems.error(origin, None,
+                                f"输出文件 {path} 有两个来源：{self.origin[path]} 和 {self.problems.rel(origin)}",
                                 "两个来源会写到同一个地址；改掉其中一个的标识或文件名。")
             return
         self.files[path] = content
-        self.origin[path] = origin
+        self.origin.raw[path] = origin
+
 
     def check_conflicts(self) -> None:
         """A file may not sit where another output needs a folder (a/b vs a/b/index.html)."""
@@ -80,7 +103,7 @@ def collect_outputs(site: Site, problems: Problems,
     outputs = Outputs(problems)
     env = make_environment(site.root) if rendered_pages is None else None
     for page in site.pages:
-        origin = problems.rel(page.sources[0]) if page.sources else page.template
+        origin = page.sources[0] if page.sources else page.template
         try:
             html = rendered_pages[page.output] if rendered_pages is not None else render_page(env, site, page)
             outputs.add(page.output, html, origin)
@@ -108,15 +131,15 @@ def collect_outputs(site: Site, problems: Problems,
                 if f.is_file() and not f.name.startswith("."):
                     assets["assets/" + f.relative_to(root).as_posix()] = f
     for path, src in sorted(assets.items()):
-        outputs.add(path, src, problems.rel(src))
+        outputs.add(path, src, src)
     for doc in site.documents:
         for att in doc.attachments:
             if att.file:
                 outputs.add(f"documents/{doc.id}/{att.file}", doc.folder / att.file,
-                            problems.rel(doc.source))
+                            doc.source)
     for it in site.interpretations:
         for name in it.files:
-            outputs.add(f"{it.url}{name}", it.source.parent / name, problems.rel(it.source))
+            outputs.add(f"{it.url}{name}", it.source.parent / name, it.source)
     if site.redirects:
         # Static redirect pages work on any server; these maps let nginx/Apache send real 301s.
         targets = {old: target for old, (target, _, _) in site.redirects.items()}

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from .build import DATA_OUTPUTS, collect_outputs
 from .content.documents import Document
@@ -33,42 +34,23 @@ from .content.units import Unit
 from .problems import BuildFailed, Problem, Problems
 from .render import TemplateProblem, make_environment, render_page, template_dirs
 from .site import Site, TaskRow, load_site
+from .stamps import Stamps
 
-def digest_paths(paths: list[Path]) -> str:
-    """Digest of files' bytes, or of a folder's listing and the bytes of its sources.
-
-    Content, not modification times: two saves within one clock tick must not look
-    the same.
-    """
-    h = hashlib.blake2b(digest_size=16)
-    for path in paths:
-        h.update(b"\0P" + path.as_posix().encode())
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                h.update(b"\0N" + child.name.encode())
-                if child.is_file():
-                    if child.suffix in (".md", ".yaml", ".yml", ".txt"):
-                        h.update(child.read_bytes())
-                    else:
-                        st = child.stat()
-                        h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
-        elif path.is_file():
-            h.update(path.read_bytes())
-        else:
-            h.update(b"\0missing")
-    return h.hexdigest()
-
+# Per-site working files (never published, never sources): see generator/stamps.py.
+CACHE_DIR = ".gongkai-cache"
 
 class LoadCache:
     """Parsed sources by the digest of their files, with the problems they reported."""
 
-    def __init__(self) -> None:
+    def __init__(self, stamps: Stamps | None = None) -> None:
         self.entries: dict[tuple[str, str], tuple[Any, list[Problem]]] = {}
         self.used: set[tuple[str, str]] = set()
+        # content digests of the source files, re-read only when their stat changes
+        self.stamps = stamps if stamps is not None else Stamps()
 
     def load(self, kind: str, keys: list[Path], problems: Problems,
              loader: Callable[[Problems], Any]) -> Any:
-        digest = digest_paths(keys)
+        digest = self.stamps.digest(keys)
         key = (kind, digest)
         self.used.add(key)
         if key not in self.entries:
@@ -104,8 +86,40 @@ class LoadCache:
         self.used = set()
 
 
-def template_closure(env: jinja2.Environment, name: str) -> tuple[str, bool]:
-    """Digest of a template and everything it extends or includes; whether it uses ``site``."""
+# Document fields that only a document's own page shows. A page whose templates never
+# name one of them is not re-rendered when only a document's text changed.
+BODY_FIELDS = frozenset({"body_html", "headings", "body_text", "body_line", "front"})
+
+
+def _reads_body(ast: nodes.Template) -> bool:
+    """Whether a template may read a body field: it names one (as an attribute, a key or
+    any string, e.g. ``map(attribute=…)``), or looks something up by a computed key."""
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Const)):
+        if isinstance(node, nodes.Getattr) and node.attr in BODY_FIELDS:
+            return True
+        if isinstance(node, nodes.Getitem) and not _arithmetic(node.arg):
+            return True
+        if isinstance(node, nodes.Const) and node.value in BODY_FIELDS:
+            return True
+    return False
+
+
+def _arithmetic(node: nodes.Node) -> bool:
+    """A subscript that can only be a number (``pages[n - 1]``), never a field name."""
+    if isinstance(node, nodes.Const):
+        return not isinstance(node.value, str)
+    if isinstance(node, (nodes.Sub, nodes.Div, nodes.FloorDiv)):
+        return _arithmetic(node.left) or _arithmetic(node.right)   # never a string
+    if isinstance(node, (nodes.Add, nodes.Mul, nodes.Mod)):        # "a" + "b", "a" * 1, "%s" % x
+        return _arithmetic(node.left) and _arithmetic(node.right)
+    if isinstance(node, (nodes.Neg, nodes.Pos)):
+        return True
+    return False
+
+
+def template_closure(env: jinja2.Environment, name: str) -> tuple[str, bool, bool]:
+    """Digest of a template and everything it extends or includes; whether it uses
+    ``site``; whether it may read a document's body (:data:`BODY_FIELDS`)."""
     seen: list[str] = []
     todo = [name]
     while todo:
@@ -116,34 +130,63 @@ def template_closure(env: jinja2.Environment, name: str) -> tuple[str, bool]:
         source = env.loader.get_source(env, current)[0]
         todo.extend(t for t in meta.find_referenced_templates(env.parse(source)) if t)
     h = hashlib.blake2b(digest_size=16)
-    uses_site = False
+    uses_site = reads_body = False
     for t in sorted(seen):
         source, filename, _ = env.loader.get_source(env, t)
         h.update(f"{t}\0{filename}\0".encode() + source.encode())
-        uses_site = uses_site or "site" in meta.find_undeclared_variables(env.parse(source))
-    return h.hexdigest(), uses_site
+        ast = env.parse(source)
+        uses_site = uses_site or "site" in meta.find_undeclared_variables(ast)
+        reads_body = reads_body or _reads_body(ast)
+    return h.hexdigest(), uses_site, reads_body
 
 
-def same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any, body: bool = True) -> bool:
     """Whether two page inputs are certainly equal, cheaply.
 
     Documents, interpretations, units and task rows come from the load cache and are
     the very same objects while their sources are unchanged, so for them identity is
     the test; everything else (tuples, dicts, groups, strings, dates) compares by value.
+    With ``body=False`` (the page's templates never read a body field) a re-read
+    document equals the old one when every field but :data:`BODY_FIELDS` is equal, and
+    task rows compare by their fields.
     """
     if a is b:
         return True
     if type(a) is not type(b):
         return False
     if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if len(a) != len(b):
+            return False
+        # long lists of cached objects: most elements are identical, test that inline
+        for x, y in zip(a, b):
+            if x is not y and not same(x, y, body):
+                return False
+        return True
     if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, (Document, Interpretation, Unit, TaskRow)):
+        if list(a) != list(b):
+            return False
+        for k, x in a.items():
+            y = b[k]
+            if x is not y and not same(x, y, body):
+                return False
+        return True
+    if isinstance(a, Document):
+        return not body and all(getattr(a, f) == getattr(b, f) for f in _DOC_COMPARED)
+    if isinstance(a, TaskRow):
+        # units are the registry's objects: tuples of them compare by identity first
+        return (not body and a.task == b.task and a.units == b.units and a.lead_units == b.lead_units
+                and a.unit_refs == b.unit_refs and a.lead_refs == b.lead_refs
+                and same(a.document, b.document, body))
+    if isinstance(a, (Interpretation, Unit)):
         return False
     if dataclasses.is_dataclass(a):
-        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+        return all(same(getattr(a, f.name), getattr(b, f.name), body) for f in dataclasses.fields(a))
     return a == b
+
+
+# every field of a document but the body ones (front matter is compared through the
+# values read from it)
+_DOC_COMPARED = tuple(f.name for f in dataclasses.fields(Document) if f.name not in BODY_FIELDS)
 
 
 def _site_parts(site: Site) -> tuple:
@@ -177,18 +220,21 @@ class Builder:
         With ``defer_search`` the previous search index is kept for now (the preview
         shows edited pages first) and :meth:`refresh_search` brings it up to date.
         """
-        config_key = digest_paths([self.site_dir / "config.yaml"])
+        stamps = self.cache.stamps
+        stamps.begin(self.site_dir / CACHE_DIR / "clock")
+        config_key = stamps.digest([self.site_dir / "config.yaml"])
         if config_key != self.config_key:
             # Config decides how sources are read and shown (encoding, raw HTML, privacy
             # allowlist, base URL): start afresh.
-            self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(), {}, None, {}
+            self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
         problems = Problems(self.site_dir)
         site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
+        templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
+                                         for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
+        stamps.end()
         self.cache.forget_unused()
         if site is None or problems.has_errors():
             raise BuildFailed(problems)
-        templates = digest_paths(sorted(p for d in template_dirs(self.site_dir)
-                                        for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         if templates != self.templates_key or self.env is None:
             # Compiled templates are kept while no template file changes.
             self.templates_key, self.template_digests = templates, {}
@@ -196,20 +242,23 @@ class Builder:
         env = self.env
         parts = _site_parts(site)
         site_same = self.site_parts is not None and same(parts, self.site_parts)
+        site_same_but_bodies = site_same or (self.site_parts is not None
+                                             and same(parts, self.site_parts, body=False))
         pages: dict[str, tuple[tuple, bytes]] = {}
         rendered = 0
         for page in site.pages:
             try:
                 if page.template not in self.template_digests:
                     self.template_digests[page.template] = template_closure(env, page.template)
-                template_digest, uses_site = self.template_digests[page.template]
+                template_digest, uses_site, reads_body = self.template_digests[page.template]
             except jinja2.TemplateError:
-                template_digest, uses_site = "", True       # rendering reports the error
+                template_digest, uses_site, reads_body = "", True, True   # rendering reports it
             inputs = (page.kind, page.url, page.template, page.title, page.column,
                       page.absolute_links, template_digest, page.data)
             old = self.pages.get(page.output)
-            if (old is not None and template_digest and (site_same or not uses_site)
-                    and same(old[0], inputs)):
+            if (old is not None and template_digest
+                    and (not uses_site or (site_same if reads_body else site_same_but_bodies))
+                    and same(old[0], inputs, reads_body)):
                 pages[page.output] = old
                 continue
             try:
@@ -220,9 +269,12 @@ class Builder:
             rendered += 1
         # Open data and the sitemap depend on the whole site: reuse them when nothing changed.
         reuse = self.data_outputs if site_same else None
+        if reuse is None and site_same_but_bodies:
+            # open data and sitemap.xml hold metadata and addresses, never body text
+            reuse = {k: v for k, v in self.data_outputs.items() if k != "search"}
         stale = False
         if not site_same and defer_search and self.data_outputs.get("search"):
-            reuse, stale = {"search": self.data_outputs["search"]}, True
+            reuse, stale = {**(reuse or {}), "search": self.data_outputs["search"]}, True
         memo = {"old": self.data_memo}
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
                                   data_outputs=reuse, memo=memo)
@@ -231,7 +283,7 @@ class Builder:
         self.config_key = config_key
         self.site_parts = parts
         self.data_outputs = {k: outputs.files[k] for k in DATA_OUTPUTS if k in outputs.files}
-        self.data_outputs["search"] = [(k, v) for k, v in outputs.files.items() if outputs.origin.get(k) == "search"]
+        self.data_outputs["search"] = [(k, v) for k, v in outputs.files.items() if outputs.origin.raw.get(k) == "search"]
         if "new" in memo:
             self.data_memo = memo["new"]
         self.search_stale = stale
@@ -242,12 +294,44 @@ class Builder:
         return problems
 
 
-    def refresh_search(self) -> dict[str, bytes | Path]:
-        """Bring a deferred search index up to date; returns the new outputs."""
+    def unchanged(self, paths: set[str]) -> bool:
+        """Whether the last build read every one of these files with their present bytes."""
+        if self.site is None:
+            return False
+        stamps = self.cache.stamps
+        for path in paths:
+            old = stamps.entries.get(path)
+            if old is None:
+                return False
+            try:
+                if stamps.file_digest(path) != old[1]:
+                    return False
+            except OSError:
+                return False                   # deleted since
+            finally:
+                stamps.seen.pop(path, None)    # a probe, not a pass: keep the entry as it was
+        return True
+
+    def refresh_search(self, cancel: Callable[[], bool] | None = None) -> dict[str, bytes | Path] | None:
+        """Bring a deferred search index up to date; returns the new outputs.
+
+        ``cancel()`` is polled while the index is built; when it turns true the work is
+        abandoned (None is returned, the index stays stale) so that a newer save is not
+        kept waiting behind an index that would be out of date anyway.
+        """
         if not self.search_stale or self.site is None:
             return self.outputs
         from . import search
-        files = search.index_files(self.site)
+
+        def check() -> None:
+            if cancel is not None and cancel():
+                raise search.Cancelled
+            # let the server's threads answer requests between slices of this work
+            time.sleep(0)
+        try:
+            files = search.index_files(self.site, check)
+        except search.Cancelled:
+            return None
         outputs = {k: v for k, v in self.outputs.items()
                    if k not in {path for path, _ in self.data_outputs.get("search", ())}}
         outputs.update(files)

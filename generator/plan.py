@@ -45,9 +45,12 @@ def plan_pages(site: Site) -> tuple[Page, ...]:
                               {"document": doc, "rows": site.task_rows[doc.id], "caption": caption},
                               tasks_sources))
     units = [site.units.units[uid] for uid in site.unit_rows]
+    scopes: dict[str, list] = {}
+    for unit in sorted(units, key=lambda u: (u.scope, u.id)):
+        scopes.setdefault(unit.scope, []).append((unit, len(site.unit_rows[unit.id])))
     pages.append(Page("units", "units/", "units.html", "责任单位", "责任单位",
-                      {"units": sorted(units, key=lambda u: (u.scope, u.id)),
-                       "counts": {uid: len(rows) for uid, rows in site.unit_rows.items()}}, all_sources))
+                      {"scopes": tuple((scope, entries[0][0].scope_name, tuple(entries))
+                                       for scope, entries in scopes.items())}, all_sources))
     for unit in units:
         rows = site.unit_rows[unit.id]
         docs = tuple(dict.fromkeys(r.document.id for r in rows))
@@ -102,7 +105,10 @@ def _paged(kind: str, url: str, template: str, title: str, column: str, items: t
     urls = [url] + [f"{url}page/{n}/" for n in range(2, len(chunks) + 1)]
     pages = []
     for number, chunk in enumerate(chunks, start=1):
-        pager = {"number": number, "count": len(chunks), "urls": tuple(urls)} if len(chunks) > 1 else None
+        # prev/next given, not looked up by a computed key: see incremental._reads_body
+        pager = ({"number": number, "count": len(chunks), "urls": tuple(urls),
+                  "prev": urls[number - 2] if number > 1 else None,
+                  "next": urls[number] if number < len(chunks) else None} if len(chunks) > 1 else None)
         page_title = title if number == 1 else f"{title}（第{number}页）"
         pages.append(Page(kind, urls[number - 1], template, page_title, column,
                           {**data(chunk), "pager": pager}, sources))

@@ -44,6 +44,8 @@ class Problems:
 
     def rel(self, path: Path | str) -> str:
         """Path as shown to the editor: relative to the site folder when inside it."""
+        if isinstance(path, str) and not path.startswith("/"):
+            return path                                   # already relative (or a label)
         p = Path(path)
         try:
             return p.relative_to(self.root).as_posix()    # the common case, without touching the disk

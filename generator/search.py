@@ -53,7 +53,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from operator import add, sub
-from typing import Iterable
+from typing import Callable, Iterable
 
 from pypinyin import lazy_pinyin
 
@@ -241,12 +241,22 @@ def _join(parts: Iterable[str | None]) -> str:
     return "\n".join(" ".join(p.split()) for p in parts if p and p.strip())
 
 
-def collect_records(site: Site) -> list[Record]:
+class Cancelled(Exception):
+    """Raised by a ``check`` callback to abandon an index build (the preview server does
+    when a newer save arrives: that build's index would be stale anyway)."""
+
+
+def _no_check() -> None:
+    return None
+
+
+def collect_records(site: Site, check: Callable[[], None] = _no_check) -> list[Record]:
     """Every searchable item, in a fixed order: each document followed by its task rows
     (so that a task's display data sits beside its document's), then interpretations."""
     records: list[Record] = []
     topic_of = {d.id: d.topic for d in site.documents}
     for doc in site.documents:
+        check()
         body, heads, anchors = body_text(doc.body_html)
         extra = [doc.doc_no, doc.index_no, doc.doc_type, *doc.keywords,
                  *(a.title for a in doc.attachments), doc.tasks_note]
@@ -308,7 +318,8 @@ def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str]]:
     return positions, Counter("".join(runs))
 
 
-def build_postings(records: list[Record]) -> tuple[dict[str, str], dict[str, str]]:
+def build_postings(records: list[Record],
+                   check: Callable[[], None] = _no_check) -> tuple[dict[str, str], dict[str, str]]:
     """(term → postings, term → further positions) over all records.
 
     The postings of a positional term give, per record, each field's count and first
@@ -324,6 +335,8 @@ def build_postings(records: list[Record]) -> tuple[dict[str, str], dict[str, str
     # (Terms are visited in no particular order: each term's list is in record order, and
     # the shards are written with sorted keys.)
     for rec, record in enumerate(records):
+        if rec % 16 == 0:
+            check()
         fields = [_field_terms(text) if text else (empty, Counter()) for text in record.fields]
         p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
         for term in p0.keys() | p1.keys() | p2.keys():
@@ -430,7 +443,8 @@ def typing_keys(syllables: list[str]) -> tuple[set[str], set[str]]:
     return three, two
 
 
-def build_vocabulary(records: list[Record]) -> list[tuple[str, list[str]]]:
+def build_vocabulary(records: list[Record],
+                     check: Callable[[], None] = _no_check) -> list[tuple[str, list[str]]]:
     """The site's words and phrases with their readings, most frequent first.
 
     A run of 2–6 characters is kept when it occurs at least twice and is not (nearly)
@@ -441,13 +455,16 @@ def build_vocabulary(records: list[Record]) -> list[tuple[str, list[str]]]:
     would cut them. Unit names, issuers and topics are always in."""
     runs: Counter[str] = Counter()
     keep: set[str] = set()
-    for record in records:
+    for n, record in enumerate(records):
+        if n % 64 == 0:
+            check()
         for text in record.fields:
             runs.update(CJK_RUN.findall(fold(text)))
         for name in (record.issuer, record.topic, *record.names):
             if name:
                 keep.update(r for r in CJK_RUN.findall(fold(name)) if 2 <= len(r) <= KEY_NAME_MAX)
     grams: Counter[str] = Counter()
+    check()
     for run, n in runs.items():
         size = len(run)
         for length in range(NGRAM_MIN, min(NGRAM_MAX + 1, size) + 1):
@@ -471,6 +488,7 @@ def build_vocabulary(records: list[Record]) -> list[tuple[str, list[str]]]:
     chosen = chosen[:MAX_VOCAB]
     have = {g for g, _ in chosen}
     chosen += sorted((k, grams.get(k, 1)) for k in keep if k not in have)
+    check()
     vocab = []
     for word, _count in chosen:
         rs = readings(word)
@@ -529,10 +547,12 @@ def _common_characters() -> str:
     return "".join(chars)
 
 
-def homophone_table(records: list[Record]) -> dict[str, str]:
+def homophone_table(records: list[Record], check: Callable[[], None] = _no_check) -> dict[str, str]:
     """reading → characters, for the common characters and every character of the site."""
     chars = set(_common_characters())
-    for record in records:
+    for n, record in enumerate(records):
+        if n % 64 == 0:
+            check()
         for text in record.fields:
             chars.update("".join(CJK_RUN.findall(text)))
     table: dict[str, list[str]] = {}
@@ -593,12 +613,14 @@ def _varint_fixed(n: int, width: int) -> str:
     return out
 
 
-def build_index(site: Site) -> SearchIndex:
-    """Build every index file for ``site``."""
-    records = collect_records(site)
+def build_index(site: Site, check: Callable[[], None] = _no_check) -> SearchIndex:
+    """Build every index file for ``site``; ``check()`` is called now and then and may
+    raise :class:`Cancelled`."""
+    records = collect_records(site, check)
     files: dict[str, bytes] = {}
 
-    postings, positions = build_postings(records)
+    postings, positions = build_postings(records, check)
+    check()
     shard_count, shards = shard_terms(postings)
     width = len(f"{shard_count - 1:x}")
     for i, terms in shards.items():
@@ -608,11 +630,13 @@ def build_index(site: Site) -> SearchIndex:
     for i, terms in pos_shards.items():
         files[f"q/{i:0{width}x}.json"] = _json(terms)
 
-    vocab = build_vocabulary(records)
+    vocab = build_vocabulary(records, check)
+    check()
     pshards, split = pinyin_shards(vocab)
     for key, entries in pshards.items():
         files[f"p/{key}.json"] = _json(entries)
-    files["py.json"] = _json(homophone_table(records))
+    files["py.json"] = _json(homophone_table(records, check))
+    check()
 
     # display data and text chunks
     chunk_texts: list[str] = []
@@ -658,6 +682,6 @@ def build_index(site: Site) -> SearchIndex:
                        len(postings), len(vocab), text_chars, text_bytes)
 
 
-def index_files(site: Site) -> list[tuple[str, bytes]]:
+def index_files(site: Site, check: Callable[[], None] = _no_check) -> list[tuple[str, bytes]]:
     """(output path, bytes) of every search index file, in a fixed order."""
-    return sorted(build_index(site).files.items())
+    return sorted(build_index(site, check).files.items())

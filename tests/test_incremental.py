@@ -99,7 +99,12 @@ class Editor:
         elif op == "units":
             self.site.write("content/units/local.yaml", UNITS_YAML + f"    note: 说明{self.rng.randint(0, 9)}\n")
         elif op == "template":
-            if self.rng.random() < 0.5:
+            if self.rng.random() < 0.3:
+                # a list that shows something of each body: body edits must re-render it
+                self.site.write("templates/list.html", '{% extends "base.html" %}{% block content %}<h1>'
+                                '{{ page.title }}</h1>{% for d in documents %}<p>{{ d.headings | length }}'
+                                '{{ d.body_html | length }}</p>{% endfor %}{% endblock %}')
+            elif self.rng.random() < 0.5:
                 self.site.write("templates/list.html", '{% extends "base.html" %}{% block content %}<h1>'
                                 f'{{{{ page.title }}}}{self.rng.randint(0, 9)}</h1>{{% endblock %}}')
             else:
@@ -165,8 +170,24 @@ def test_only_affected_pages_are_rendered(make_site):
     path = site.root / "content/documents/d2/index.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n补充一段。\n", encoding="utf-8")
     builder.build()
-    # the document's page, plus the lists and the sitemap that show its entry
-    assert 1 <= builder.rendered < total / 2
+    # only the text changed: lists, unit pages and the site map do not show it
+    assert builder.rendered == 1
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: 新"), encoding="utf-8")
+    builder.build()
+    # a new title: the document's page, plus the lists and the sitemap that show its entry
+    assert 3 <= builder.rendered < total / 2
+    # a list template that reads the body is re-rendered when only the body changes
+    site.write("templates/list.html", '{% extends "base.html" %}{% block content %}<h1>{{ page.title }}'
+               '</h1>{% for d in documents %}<p>{{ d["body_html"] | length }}</p>{% endfor %}{% endblock %}')
+    builder.build()
+    path.write_text(path.read_text(encoding="utf-8") + "\n又一段。\n", encoding="utf-8")
+    builder.build()
+    lists = [p for p in builder.site.pages
+             if p.template == "list.html" and any(d.id == "d2" for d in p.data["documents"])]
+    assert len(lists) >= 2                # all documents, and its year
+    assert builder.rendered == 1 + len(lists)   # the document and the lists that show its body
+    full_out, _ = full_build(site.root)
+    assert outputs_equal(builder.outputs, full_out) == []
     site.write("templates/tasks.html", '{% extends "base.html" %}{% block content %}<h1>任务</h1>{% endblock %}')
     builder.build()
     assert builder.rendered == 3          # the three task pages, nothing else
@@ -183,3 +204,18 @@ def test_deferred_search_index_catches_up(make_site):
     builder.refresh_search()
     full_out, _ = full_build(site.root)
     assert outputs_equal(builder.outputs, full_out) == []
+
+
+def test_templates_that_may_read_a_body_are_found():
+    import jinja2
+
+    from generator.incremental import _reads_body
+    env = jinja2.Environment()
+    reads = {
+        "{{ doc.body_html }}": True, "{{ doc['headings'] }}": True, "{{ doc[key] }}": True,
+        "{{ docs | map(attribute='body_text') | join }}": True, "{{ doc['body_' ~ 'html'] }}": True,
+        "{{ doc['body_' + 'html'] }}": True, "{{ doc.title }}": False, "{{ pages[n - 1] }}": False,
+        "{{ pages[0] }}": False, "{{ pages[-1] }}": False, "{{ doc.front }}": True,
+    }
+    for source, expected in reads.items():
+        assert _reads_body(env.parse(source)) is expected, source
