@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.test-installed
 BROWSER_PKGS := chromium-headless-shell fonts-wqy-microhei
 
-.PHONY: site test serve check bench browser clean
+.PHONY: site test serve check bench compare browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: $(TSTAMP) browser
 
 bench: $(STAMP)
 	$(PY) bench/build_bench.py --docs 1000
+	$(PY) bench/compare.py --docs 1000 10000
+
+compare: $(STAMP)
+	$(PY) bench/compare.py --docs 1000 10000
 
 clean:
 	rm -rf output .output.* .pytest_cache test-artifacts
