@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))
 from corpus import generate  # noqa: E402
 
-from generator import search  # noqa: E402
+from generator import search, searchfiles  # noqa: E402
 from generator.build import build_site  # noqa: E402
 from generator.problems import Problems  # noqa: E402
 from generator.site import load_site  # noqa: E402
@@ -53,7 +53,7 @@ def index_figures(root: Path, label: str) -> None:
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        index = search.build_index(site)
+        index = searchfiles.build_index(site)
         times.append(time.perf_counter() - t)
     total = index.size()
     total_gz = sum(gz(v) for v in index.files.values())

@@ -10,29 +10,30 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import linkcheck, opendata, permalinks, search
+from . import linkcheck, opendata, parallel, permalinks, searchfiles
+from .buildcache import MANIFEST
 from .problems import BuildFailed, Problems
-from .render import TemplateProblem, make_environment, render_page, template_dirs
+from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
-
-MANIFEST = ".gongkai-manifest.json"
 
 
 @dataclass
 class BuildResult:
     """What a build did, for the command line and the benchmarks."""
 
-    site: Site
+    site: Site | None          # None when the cache showed that nothing changed
     output_dir: Path
     pages: int
     files: int
     bytes: int
     seconds: float
+    rendered: int | None = None     # pages rendered (None: a full build rendered all)
 
 
 class Origins(Mapping):
@@ -101,15 +102,20 @@ def collect_outputs(site: Site, problems: Problems,
     already rendered, or reused, every page.
     """
     outputs = Outputs(problems)
-    env = make_environment(site.root) if rendered_pages is None else None
-    for page in site.pages:
-        origin = page.sources[0] if page.sources else page.template
+    index = data_outputs.get("search") if data_outputs else None
+    if rendered_pages is None:
+        # pages in worker processes; the search index here meanwhile
         try:
-            html = rendered_pages[page.output] if rendered_pages is not None else render_page(env, site, page)
-            outputs.add(page.output, html, origin)
+            htmls, built = parallel.render_pages(
+                site, list(site.pages), lambda: searchfiles.index_files(site) if index is None else index)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
+        rendered_pages = {page.output: html for page, html in zip(site.pages, htmls)}
+        index = built
+    for page in site.pages:
+        origin = page.sources[0] if page.sources else page.template
+        outputs.add(page.output, rendered_pages[page.output], origin)
     # memo: per-document pieces of the open data kept by an incremental builder
     makers = {"api/documents.json": lambda s: opendata.documents_json(s, memo),
               "api/tasks.json": lambda s: opendata.tasks_json(s, memo),
@@ -120,8 +126,7 @@ def collect_outputs(site: Site, problems: Problems,
         outputs.add(path, known if known is not None else makers[path](site), path)
     # search/index/: the offline search index (an incremental build passes the previous
     # files under "search" when nothing it indexes has changed)
-    index = data_outputs.get("search") if data_outputs else None
-    for path, data in (index if index is not None else search.index_files(site)):
+    for path, data in (index if index is not None else searchfiles.index_files(site)):
         outputs.add(path, data, "search")
     assets: dict[str, Path] = {}
     for folder in reversed(template_dirs(site.root)):      # theme first, site overrides
@@ -150,9 +155,13 @@ def collect_outputs(site: Site, problems: Problems,
     return outputs
 
 
-def check_links(site: Site, outputs: Outputs, problems: Problems, strict: bool) -> None:
-    """Every internal link and anchor among the outputs resolves (warnings; errors if strict)."""
-    broken = linkcheck.find_broken_links(outputs.files, site.config.base_url)
+def check_links(site: Site, outputs: Outputs, problems: Problems, strict: bool,
+                broken: list | None = None) -> None:
+    """Every internal link and anchor among the outputs resolves (warnings; errors if strict).
+
+    ``broken``: the broken links, when the caller found them (an incremental build)."""
+    if broken is None:
+        broken = linkcheck.find_broken_links(outputs.files, site.config.base_url)
     linkcheck.report(broken, outputs.origin, problems, strict)
 
 
@@ -171,8 +180,18 @@ def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> No
                        "为了不误删文件，构建只替换自己生成过的文件夹；换一个输出文件夹，或先手动清空它。")
 
 
-def write_atomic(output_dir: Path, outputs: Outputs) -> int:
-    """Write every file into a fresh folder, then swap it in place of ``output_dir``."""
+class StaleOutput(Exception):
+    """A file of the previous output is not the one the build cache recorded."""
+
+
+def write_atomic(output_dir: Path, outputs: Outputs, reuse: dict[str, tuple] | None = None,
+                 manifest_out: dict[str, str] | None = None) -> int:
+    """Write every file into a fresh folder, then swap it in place of ``output_dir``.
+
+    ``reuse`` (output path → (SHA-256, stat) as the last build wrote it) lets files that
+    are still the previous output's, given as paths into ``output_dir``, be hard-linked
+    into the new folder instead of copied; a file whose stat changed since raises
+    :class:`StaleOutput` (someone edited output/: the caller builds afresh)."""
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{output_dir.name}.tmp-{os.getpid()}"
@@ -190,6 +209,16 @@ def write_atomic(output_dir: Path, outputs: Outputs) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             content = outputs.files[rel]
+            if reuse is not None and isinstance(content, Path) and content.parent.is_relative_to(output_dir):
+                old_rel = content.relative_to(output_dir).as_posix()
+                known = reuse.get(old_rel)
+                st = content.stat() if known is not None else None
+                if known is None or st is None or (st.st_size, st.st_mtime_ns, st.st_ino) != known[1]:
+                    raise StaleOutput(old_rel)
+                os.link(content, target)
+                total += st.st_size
+                manifest[rel] = known[0]
+                continue
             data = content.read_bytes() if isinstance(content, Path) else content
             target.write_bytes(data)
             total += len(data)
@@ -205,20 +234,33 @@ def write_atomic(output_dir: Path, outputs: Outputs) -> int:
             old.rename(output_dir)       # put the previous site back
         raise
     shutil.rmtree(old, ignore_errors=True)
+    if manifest_out is not None:
+        manifest_out.update(manifest)
     return total
 
 
 def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,
-               problems: Problems | None = None, strict: bool = False) -> BuildResult:
+               problems: Problems | None = None, strict: bool = False,
+               cache: bool = False) -> BuildResult:
     """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem.
 
-    With ``strict``, broken internal links are errors, so nothing is written.
+    With ``strict``, broken internal links are errors, so nothing is written. With
+    ``cache`` (the command line's default) the build cache in ``.gongkai-cache/`` is
+    used and updated: see :mod:`generator.buildcache`.
     """
     start = time.perf_counter()
     site_dir = site_dir.resolve()
     output_dir = (output_dir or site_dir / "output").absolute()
     problems = problems if problems is not None else Problems(site_dir)
     check_output_dir(site_dir, output_dir, problems)
+    if cache and not problems.has_errors():
+        from .buildcache import build_with_cache
+        try:
+            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start)
+        except StaleOutput:
+            problems.items.clear()
+            check_output_dir(site_dir, output_dir, problems)
+            print("（output/ 在上次构建后被改动过，这次完整构建）", file=sys.stderr)
     site = load_site(site_dir, problems, drafts=drafts)
     if site is None or problems.has_errors():
         raise BuildFailed(problems)

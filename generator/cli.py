@@ -39,13 +39,30 @@ def _summary(problems: Problems) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_site
     site_dir = _site_dir(args)
     problems = Problems(site_dir.resolve())
     out = Path(args.output).expanduser() if args.output else None
+    if not args.no_cache:
+        from time import perf_counter
+
+        from .buildcache import unchanged_build
+        start = perf_counter()
+        known = unchanged_build(site_dir, out or site_dir.resolve() / "output", args.drafts, args.strict)
+        if known is not None:
+            problems.items.extend(known.problems)
+            _print_problems(problems, quiet_notices=not args.verbose)
+            if args.strict and (problems.warnings or problems.errors):
+                print(f"\n--strict：有 {len(problems.warnings)} 个警告，按错误处理。", file=sys.stderr)
+                return 1
+            pages, files, _ = known.figures
+            output = (out or site_dir / "output").absolute()
+            print(f"没有变化：网站仍是上次生成的 {pages} 个页面、{files} 个文件，用时 {perf_counter() - start:.2f} 秒。")
+            print(f"网站在：{output}")
+            return 0
+    from .build import build_site
     try:
         result = build_site(site_dir, out, drafts=args.drafts, problems=problems,
-                            strict=getattr(args, "strict", False))
+                            strict=getattr(args, "strict", False), cache=not args.no_cache)
     except BuildFailed:
         _print_problems(problems)
         print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)
@@ -54,8 +71,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.strict and problems.warnings:
         print(f"\n--strict：有 {len(problems.warnings)} 个警告，按错误处理。", file=sys.stderr)
         return 1
-    print(f"已生成 {result.pages} 个页面、{result.files} 个文件（{result.bytes / 1024:.0f} KB），"
-          f"用时 {result.seconds:.2f} 秒。")
+    if result.rendered == 0 and result.site is None:
+        print(f"没有变化：网站仍是上次生成的 {result.pages} 个页面、{result.files} 个文件，"
+              f"用时 {result.seconds:.2f} 秒。")
+    else:
+        again = "" if result.rendered is None else f"（重新生成 {result.rendered} 个，其余沿用上次的结果）"
+        print(f"已生成 {result.pages} 个页面{again}、{result.files} 个文件（{result.bytes / 1024:.0f} KB），"
+              f"用时 {result.seconds:.2f} 秒。")
     print(f"网站在：{result.output_dir}")
     print(f"用浏览器打开：{(result.output_dir / 'index.html').as_uri()}")
     return 0
@@ -176,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "有任何错误时不写入任何文件，原来的 output/ 保持不变。")
     common(b)
     b.add_argument("--output", metavar="文件夹", help="输出文件夹，默认是网站文件夹里的 output/")
+    b.add_argument("--no-cache", action="store_true",
+                   help="不用构建缓存（.gongkai-cache/），全部重新生成")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="只检查，不生成", description="读取并检查全部内容和模板，"

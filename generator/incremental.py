@@ -32,7 +32,9 @@ from .content.documents import Document
 from .content.interpretations import Interpretation
 from .content.units import Unit
 from .problems import BuildFailed, Problem, Problems
-from .render import TemplateProblem, make_environment, render_page, template_dirs
+from . import parallel, search, searchfiles
+from .pages import Page
+from .render import TemplateProblem, make_environment, template_dirs
 from .site import Site, TaskRow, load_site
 from .stamps import Stamps
 
@@ -80,6 +82,12 @@ class LoadCache:
         problems.items.extend(items)
         return value
 
+    def __setstate__(self, state: dict) -> None:
+        # Derived entries are keyed by the ids of their inputs; after unpickling (the
+        # build cache) the same objects live at new addresses: key them again.
+        self.__dict__.update(state)
+        self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in self.entries.items()}
+
     def forget_unused(self) -> None:
         """Drop entries no source uses any more (deleted or edited files)."""
         self.entries = {k: v for k, v in self.entries.items() if k in self.used}
@@ -115,6 +123,10 @@ def _arithmetic(node: nodes.Node) -> bool:
     if isinstance(node, (nodes.Neg, nodes.Pos)):
         return True
     return False
+
+
+def _rekey(key: tuple, inputs: tuple) -> tuple:
+    return (key[0], tuple(id(o) for o in inputs), key[2])
 
 
 def template_closure(env: jinja2.Environment, name: str) -> tuple[str, bool, bool]:
@@ -210,8 +222,13 @@ class Builder:
         self.site_parts: tuple | None = None
         self.data_outputs: dict[str, bytes | Path] = {}
         self.data_memo: dict = {}
+        self.search_memo: dict = {}          # search index segments (see searchfiles)
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
+        self.last_outputs = None            # the last build's Outputs (with their origins)
+        self.links: dict = {}               # output path -> links and ids (see buildcache)
+        self.broken: list = []              # the broken links found by the last build
+        self.link_files: frozenset = frozenset()
         self.search_stale = False
 
     def build(self, defer_search: bool = False) -> Problems:
@@ -227,6 +244,7 @@ class Builder:
             # Config decides how sources are read and shown (encoding, raw HTML, privacy
             # allowlist, base URL): start afresh.
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
+            self.search_memo = {}
         problems = Problems(self.site_dir)
         site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
@@ -235,17 +253,20 @@ class Builder:
         self.cache.forget_unused()
         if site is None or problems.has_errors():
             raise BuildFailed(problems)
-        if templates != self.templates_key or self.env is None:
-            # Compiled templates are kept while no template file changes.
+        if templates != self.templates_key:
             self.templates_key, self.template_digests = templates, {}
+            self.env = None
+        if self.env is None:
+            # Compiled templates are kept while no template file changes (after the build
+            # cache is read, only the environment is made again: the digests still hold).
             self.env = make_environment(self.site_dir)
         env = self.env
         parts = _site_parts(site)
         site_same = self.site_parts is not None and same(parts, self.site_parts)
         site_same_but_bodies = site_same or (self.site_parts is not None
                                              and same(parts, self.site_parts, body=False))
-        pages: dict[str, tuple[tuple, bytes]] = {}
-        rendered = 0
+        pages: dict[str, tuple[tuple, bytes | Path] | None] = {}
+        todo: list[tuple[Page, tuple]] = []
         for page in site.pages:
             try:
                 if page.template not in self.template_digests:
@@ -261,12 +282,8 @@ class Builder:
                     and same(old[0], inputs, reads_body)):
                 pages[page.output] = old
                 continue
-            try:
-                pages[page.output] = (inputs, render_page(env, site, page))
-            except TemplateProblem as t:
-                problems.error(t.path, t.line, t.message, t.hint)
-                raise BuildFailed(problems) from None
-            rendered += 1
+            pages[page.output] = None                       # rendered below, in page order
+            todo.append((page, inputs))
         # Open data and the sitemap depend on the whole site: reuse them when nothing changed.
         reuse = self.data_outputs if site_same else None
         if reuse is None and site_same_but_bodies:
@@ -275,6 +292,20 @@ class Builder:
         stale = False
         if not site_same and defer_search and self.data_outputs.get("search"):
             reuse, stale = {**(reuse or {}), "search": self.data_outputs["search"]}, True
+        need_index = reuse is None or "search" not in reuse
+        search_memo = {"old": self.search_memo}
+        try:
+            htmls, index = parallel.render_pages(
+                site, [page for page, _ in todo],
+                lambda: searchfiles.index_files(site, memo=search_memo) if need_index else None, env=env)
+        except TemplateProblem as t:
+            problems.error(t.path, t.line, t.message, t.hint)
+            raise BuildFailed(problems) from None
+        for (page, inputs), html in zip(todo, htmls):
+            pages[page.output] = (inputs, html)
+        rendered = len(todo)
+        if index is not None:
+            reuse = {**(reuse or {}), "search": index}
         memo = {"old": self.data_memo}
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
                                   data_outputs=reuse, memo=memo)
@@ -286,9 +317,12 @@ class Builder:
         self.data_outputs["search"] = [(k, v) for k, v in outputs.files.items() if outputs.origin.raw.get(k) == "search"]
         if "new" in memo:
             self.data_memo = memo["new"]
+        if "new" in search_memo:
+            self.search_memo = search_memo["new"]
         self.search_stale = stale
         self.pages = pages
         self.site = site
+        self.last_outputs = outputs
         self.outputs = dict(outputs.files)
         self.rendered = rendered
         return problems
@@ -312,6 +346,13 @@ class Builder:
                 stamps.seen.pop(path, None)    # a probe, not a pass: keep the entry as it was
         return True
 
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        # opendata's per-document pieces are keyed by the ids of the document and its rows
+        old = self.data_memo or {}
+        self.data_memo = {(k[0], id(v[0]), id(v[1])): v for k, v in old.items()}
+        self.search_memo = {searchfiles.memo_key(v): v for v in getattr(self, "search_memo", {}).values()}
+
     def refresh_search(self, cancel: Callable[[], bool] | None = None) -> dict[str, bytes | Path] | None:
         """Bring a deferred search index up to date; returns the new outputs.
 
@@ -321,17 +362,17 @@ class Builder:
         """
         if not self.search_stale or self.site is None:
             return self.outputs
-        from . import search
-
         def check() -> None:
             if cancel is not None and cancel():
                 raise search.Cancelled
             # let the server's threads answer requests between slices of this work
             time.sleep(0)
+        memo = {"old": self.search_memo}
         try:
-            files = search.index_files(self.site, check)
+            files = searchfiles.index_files(self.site, check, memo)
         except search.Cancelled:
             return None
+        self.search_memo = memo.get("new", self.search_memo)
         outputs = {k: v for k, v in self.outputs.items()
                    if k not in {path for path, _ in self.data_outputs.get("search", ())}}
         outputs.update(files)

@@ -140,11 +140,17 @@ def _target(files: Mapping[str, object], path: str) -> str | None:
     return None
 
 
-def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/") -> list[BrokenLink]:
+def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
+                      known: Mapping[str, PageLinks] | None = None,
+                      parsed: dict[str, PageLinks] | None = None,
+                      only: set[str] | None = None) -> list[BrokenLink]:
     """Check every link of the HTML pages and sitemap.xml among ``files`` (output path → content).
 
     ``base_url`` is the site's address (``https://www.example.gov.cn/zwgk/``) or just its
     path: links to it, root-relative (``/zwgk/...``) or absolute, count as internal.
+    ``known`` holds pages already parsed (an incremental build's unchanged pages);
+    ``parsed``, when given, receives every page's links and ids; with ``only``, the links
+    of those pages (and of sitemap.xml when named) are checked and no others.
     """
     parts = urlsplit(base_url)
     base_host = parts.netloc.lower()
@@ -154,8 +160,13 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/") ->
     pages: dict[str, PageLinks] = {}
     for name in sorted(files):
         if name.endswith((".html", ".htm")):
+            if known is not None and name in known:
+                pages[name] = known[name]
+                continue
             content = files[name]
             pages[name] = _parse(content if isinstance(content, bytes) else Path(content).read_bytes())
+    if parsed is not None:
+        parsed.update(pages)
 
     def site_path(page: str, href: str) -> tuple[str | None, str, str]:
         """(site-relative path or None when external, fragment, reason when outside)."""
@@ -209,15 +220,17 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/") ->
         if reason:
             broken.append(BrokenLink(page, line, href, reason))
 
-    for page, parsed in pages.items():
-        for href, line in parsed.links:
-            check(page, line, href)
-    if "sitemap.xml" in files:
+    for page, links in pages.items():
+        if only is None or page in only:
+            for href, line in links.links:
+                check(page, line, href)
+    if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
         content = files["sitemap.xml"]
         data = content if isinstance(content, bytes) else Path(content).read_bytes()
         for m in _LOC.finditer(data):
             loc = m.group(1).decode("utf-8", "replace").replace("&amp;", "&")
             check("sitemap.xml", data.count(b"\n", 0, m.start()) + 1, loc)
+    broken.sort(key=lambda b: (b.page, b.line, b.href))
     return broken
 
 

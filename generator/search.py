@@ -46,13 +46,11 @@ a fixed order and nothing depends on the clock or on hash seeds.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from operator import add, sub
+from operator import add
 from typing import Callable, Iterable
 
 from pypinyin import lazy_pinyin
@@ -254,39 +252,54 @@ def collect_records(site: Site, check: Callable[[], None] = _no_check) -> list[R
     """Every searchable item, in a fixed order: each document followed by its task rows
     (so that a task's display data sits beside its document's), then interpretations."""
     records: list[Record] = []
-    topic_of = {d.id: d.topic for d in site.documents}
     for doc in site.documents:
         check()
-        body, heads, anchors = body_text(doc.body_html)
-        extra = [doc.doc_no, doc.index_no, doc.doc_type, *doc.keywords,
-                 *(a.title for a in doc.attachments), doc.tasks_note]
-        date = doc.date.isoformat() if doc.date else None
-        year = str(doc.year) if doc.year else None
-        validity = doc.validity or NO_VALIDITY
-        notice = None if doc.is_valid else doc.validity
-        parent = len(records)
-        records.append(Record(0, doc.title, doc.url, (doc.title, _join(heads + extra), body), date,
-                              doc.issuer, year, doc.topic, validity, notice, anchors=anchors))
-        for row in site.task_rows.get(doc.id, ()):
-            t = row.task
-            units = "、".join(name for name, _ in row.unit_refs)
-            canonical = [u.name for name, u in row.unit_refs if u.name != name]
-            lead = "、".join(name for name, _ in row.lead_refs)
-            heading = " ".join((t.item or t.section or t.requirement).split())
-            if len(heading) > 40:
-                heading = heading[:40] + "…"
-            line = "责任单位：" + units + (t.units_note or "")
-            if lead:
-                line += "；牵头单位：" + lead
-            if t.deadline:
-                line += "；完成时限：" + t.deadline
-            refs = row.unit_refs + row.lead_refs
-            records.append(Record(
-                2, f"第{t.seq}项 {heading}", f"{doc.tasks_url}#task-{t.seq}",
-                ("", _join([t.section, t.item, units, *canonical, t.units_note, lead, t.deadline, t.status]),
-                 _join([t.requirement, t.progress])),
-                date, doc.issuer, year, doc.topic, validity, notice, extra=line, parent=parent,
-                names=tuple(dict.fromkeys([n for n, _ in refs] + [u.name for _, u in refs]))))
+        records += document_records(doc, site.task_rows.get(doc.id, ()), len(records))
+    return records + interpretation_records(site)
+
+
+def document_records(doc, rows: tuple, start: int = 0) -> list[Record]:
+    """A document's record and its task rows' (``start``: the document record's number).
+
+    Only the document and its rows are read: the search index keeps these per document."""
+    records: list[Record] = []
+    body, heads, anchors = body_text(doc.body_html)
+    extra = [doc.doc_no, doc.index_no, doc.doc_type, *doc.keywords,
+             *(a.title for a in doc.attachments), doc.tasks_note]
+    date = doc.date.isoformat() if doc.date else None
+    year = str(doc.year) if doc.year else None
+    validity = doc.validity or NO_VALIDITY
+    notice = None if doc.is_valid else doc.validity
+    parent = start
+    records.append(Record(0, doc.title, doc.url, (doc.title, _join(heads + extra), body), date,
+                          doc.issuer, year, doc.topic, validity, notice, anchors=anchors))
+    for row in rows:
+        t = row.task
+        units = "、".join(name for name, _ in row.unit_refs)
+        canonical = [u.name for name, u in row.unit_refs if u.name != name]
+        lead = "、".join(name for name, _ in row.lead_refs)
+        heading = " ".join((t.item or t.section or t.requirement).split())
+        if len(heading) > 40:
+            heading = heading[:40] + "…"
+        line = "责任单位：" + units + (t.units_note or "")
+        if lead:
+            line += "；牵头单位：" + lead
+        if t.deadline:
+            line += "；完成时限：" + t.deadline
+        refs = row.unit_refs + row.lead_refs
+        records.append(Record(
+            2, f"第{t.seq}项 {heading}", f"{doc.tasks_url}#task-{t.seq}",
+            ("", _join([t.section, t.item, units, *canonical, t.units_note, lead, t.deadline, t.status]),
+             _join([t.requirement, t.progress])),
+            date, doc.issuer, year, doc.topic, validity, notice, extra=line, parent=parent,
+            names=tuple(dict.fromkeys([n for n, _ in refs] + [u.name for _, u in refs]))))
+    return records
+
+
+def interpretation_records(site: Site) -> list[Record]:
+    """The interpretations' records (their topic is their documents')."""
+    topic_of = {d.id: d.topic for d in site.documents}
+    records: list[Record] = []
     for it in site.interpretations:
         body, heads, anchors = body_text(it.body_html)
         transcript = body_text(it.transcript_html)[0] if it.transcript_html else ""
@@ -316,59 +329,6 @@ def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str]]:
         else:
             positions[m.group(2)].append(m.start())
     return positions, Counter("".join(runs))
-
-
-def build_postings(records: list[Record],
-                   check: Callable[[], None] = _no_check) -> tuple[dict[str, str], dict[str, str]]:
-    """(term → postings, term → further positions) over all records.
-
-    The postings of a positional term give, per record, each field's count and first
-    position: enough to rank, to place a snippet, and to verify a phrase wherever each
-    of its bigrams occurs once in a field. The further positions (a second file, fetched
-    only to verify phrases of three or more characters) hold the rest."""
-    first: defaultdict[str, list[str]] = defaultdict(list)
-    rest: defaultdict[str, list[str]] = defaultdict(list)
-    last: dict[str, int] = {}
-    last_rest: dict[str, int] = {}
-    small, masks = _SMALL, B64[:8]
-    empty: dict = {}
-    # (Terms are visited in no particular order: each term's list is in record order, and
-    # the shards are written with sorted keys.)
-    for rec, record in enumerate(records):
-        if rec % 16 == 0:
-            check()
-        fields = [_field_terms(text) if text else (empty, Counter()) for text in record.fields]
-        p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
-        for term in p0.keys() | p1.keys() | p2.keys():
-            l0, l1, l2 = p0.get(term), p1.get(term), p2.get(term)
-            gap = rec - last.get(term, 0)
-            out = [small[gap] if gap < 4096 else varint(gap),
-                   masks[(1 if l0 else 0) | (2 if l1 else 0) | (4 if l2 else 0)]]
-            more_mask = 0
-            more = []
-            for f, lst in ((0, l0), (1, l1), (2, l2)):
-                if lst:
-                    n, p = len(lst), lst[0]
-                    out.append(small[n] if n < 4096 else varint(n))
-                    out.append(small[p] if p < 4096 else varint(p))
-                    if n > 1:
-                        more_mask |= 1 << f
-                        more.append("".join([small[d] if d < 4096 else varint(d)
-                                             for d in map(sub, lst[1:], lst)]))
-            first[term].append("".join(out))
-            last[term] = rec
-            if more_mask:
-                rest[term].append(varint(rec - last_rest.get(term, 0)) + masks[more_mask] + "".join(more))
-                last_rest[term] = rec
-        c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
-        for term in c0.keys() | c1.keys() | c2.keys():
-            n0, n1, n2 = c0[term], c1[term], c2[term]
-            gap = rec - last.get(term, 0)
-            first[term].append((small[gap] if gap < 4096 else varint(gap))
-                               + masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
-                               + (varint(n0) if n0 else "") + (varint(n1) if n1 else "") + (varint(n2) if n2 else ""))
-            last[term] = rec
-    return ({t: "".join(p) for t, p in first.items()}, {t: "".join(p) for t, p in rest.items()})
 
 
 def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]]]:
@@ -443,16 +403,10 @@ def typing_keys(syllables: list[str]) -> tuple[set[str], set[str]]:
     return three, two
 
 
-def build_vocabulary(records: list[Record],
-                     check: Callable[[], None] = _no_check) -> list[tuple[str, list[str]]]:
-    """The site's words and phrases with their readings, most frequent first.
-
-    A run of 2–6 characters is kept when it occurs at least twice and is not (nearly)
-    always preceded or followed by the same character (依申请公 always continues as
-    依申请公开, so only the longer one is kept; the browser accepts the beginning of an
-    entry, so ysq still finds 依申请 in 依申请公开).
-    No word list is needed, and the site's own phrases are found however a dictionary
-    would cut them. Unit names, issuers and topics are always in."""
+def vocabulary_counts(records: list[Record], check: Callable[[], None] = _no_check
+                      ) -> tuple[Counter[str], set[str]]:
+    """(CJK runs with their counts, names always kept): what :func:`choose_vocabulary`
+    needs, counted per part of the site and added up."""
     runs: Counter[str] = Counter()
     keep: set[str] = set()
     for n, record in enumerate(records):
@@ -463,6 +417,27 @@ def build_vocabulary(records: list[Record],
         for name in (record.issuer, record.topic, *record.names):
             if name:
                 keep.update(r for r in CJK_RUN.findall(fold(name)) if 2 <= len(r) <= KEY_NAME_MAX)
+    return runs, keep
+
+
+def build_vocabulary(records: list[Record],
+                     check: Callable[[], None] = _no_check) -> list[tuple[str, list[str]]]:
+    """The site's words and phrases with their readings, most frequent first (see
+    :func:`choose_vocabulary`)."""
+    runs, keep = vocabulary_counts(records, check)
+    return choose_vocabulary(runs, keep, check)
+
+
+def choose_vocabulary(runs: Counter[str], keep: set[str],
+                      check: Callable[[], None] = _no_check) -> list[tuple[str, list[str]]]:
+    """The site's words and phrases with their readings, most frequent first.
+
+    A run of 2–6 characters is kept when it occurs at least twice and is not (nearly)
+    always preceded or followed by the same character (依申请公 always continues as
+    依申请公开, so only the longer one is kept; the browser accepts the beginning of an
+    entry, so ysq still finds 依申请 in 依申请公开).
+    No word list is needed, and the site's own phrases are found however a dictionary
+    would cut them. Unit names, issuers and topics are always in."""
     grams: Counter[str] = Counter()
     check()
     for run, n in runs.items():
@@ -547,141 +522,25 @@ def _common_characters() -> str:
     return "".join(chars)
 
 
-def homophone_table(records: list[Record], check: Callable[[], None] = _no_check) -> dict[str, str]:
-    """reading → characters, for the common characters and every character of the site."""
-    chars = set(_common_characters())
+def site_characters(records: list[Record], check: Callable[[], None] = _no_check) -> set[str]:
+    """Every CJK character in the records' text."""
+    chars: set[str] = set()
     for n, record in enumerate(records):
         if n % 64 == 0:
             check()
         for text in record.fields:
             chars.update("".join(CJK_RUN.findall(text)))
+    return chars
+
+
+def homophone_table(records: list[Record], check: Callable[[], None] = _no_check,
+                    chars: set[str] | None = None) -> dict[str, str]:
+    """reading → characters, for the common characters and every character of the site
+    (``chars``, when the caller has collected them)."""
+    chars = set(_common_characters()) | (site_characters(records, check) if chars is None else chars)
     table: dict[str, list[str]] = {}
     for ch in sorted(chars):
         r = char_reading(ch)
         if r:
             table.setdefault(r, []).append(ch)
     return {k: "".join(v) for k, v in sorted(table.items())}
-
-
-# ---------------------------------------------------------------------------- files
-
-def _json(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
-
-@dataclass
-class SearchIndex:
-    """The index files (path under ``search/index/`` → bytes) and figures about them."""
-
-    files: dict[str, bytes]
-    records: int
-    terms: int
-    vocabulary: int
-    text_chars: int
-    text_bytes: int
-
-    def size(self, prefix: str = "") -> int:
-        return sum(len(v) for k, v in self.files.items() if k.startswith(prefix))
-
-
-def _facet_columns(records: list[Record]) -> list[dict]:
-    facets = []
-    for key, label in FACETS:
-        if key == "type":
-            values = list(TYPES)
-            codes = [r.kind + 1 for r in records]
-        else:
-            present = sorted({getattr(r, key) for r in records if getattr(r, key)})
-            if key == "year":
-                present.sort(reverse=True)
-            values = present
-            index = {v: i + 1 for i, v in enumerate(values)}
-            codes = [index.get(getattr(r, key), 0) for r in records]
-        width = 1
-        while 64 ** width <= len(values):
-            width += 1
-        column = "".join(_varint_fixed(c, width) for c in codes)
-        facets.append({"key": key, "label": label, "values": values, "width": width, "col": column})
-    return facets
-
-
-def _varint_fixed(n: int, width: int) -> str:
-    out = ""
-    for _ in range(width):
-        out = B64[n & 63] + out
-        n >>= 6
-    return out
-
-
-def build_index(site: Site, check: Callable[[], None] = _no_check) -> SearchIndex:
-    """Build every index file for ``site``; ``check()`` is called now and then and may
-    raise :class:`Cancelled`."""
-    records = collect_records(site, check)
-    files: dict[str, bytes] = {}
-
-    postings, positions = build_postings(records, check)
-    check()
-    shard_count, shards = shard_terms(postings)
-    width = len(f"{shard_count - 1:x}")
-    for i, terms in shards.items():
-        files[f"t/{i:0{width}x}.json"] = _json(terms)
-    pos_count, pos_shards = shard_terms(positions)
-    width = len(f"{pos_count - 1:x}")
-    for i, terms in pos_shards.items():
-        files[f"q/{i:0{width}x}.json"] = _json(terms)
-
-    vocab = build_vocabulary(records, check)
-    check()
-    pshards, split = pinyin_shards(vocab)
-    for key, entries in pshards.items():
-        files[f"p/{key}.json"] = _json(entries)
-    files["py.json"] = _json(homophone_table(records, check))
-    check()
-
-    # display data and text chunks
-    chunk_texts: list[str] = []
-    metas: list[dict] = []
-    text_chars = 0
-    text_bytes = 0
-    for r in records:
-        meta: dict = {"t": r.title, "u": r.url, "k": r.kind}
-        if r.parent is not None:
-            meta["p"] = r.parent          # date, issuer and notice are the document's
-        else:
-            for key, value in (("d", r.date), ("i", r.issuer), ("n", r.notice), ("x", r.context)):
-                if value:
-                    meta[key] = value
-        if r.extra:
-            meta["e"] = r.extra
-        for f, name in ((1, "h"), (2, "b")):
-            text = r.fields[f]
-            if text:
-                meta[name] = [len(chunk_texts), len(text)]
-                chunk_texts += [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
-        if r.anchors:
-            meta["a"] = [list(a) for a in r.anchors]
-        metas.append(meta)
-        for text in r.fields:
-            text_chars += len(text)
-            text_bytes += len(text.encode("utf-8"))
-    for b in range(0, len(metas), BLOCK):
-        files[f"m/{b // BLOCK}.json"] = _json(metas[b:b + BLOCK])
-    for p in range(0, len(chunk_texts), PACK):
-        files[f"c/{p // PACK}.json"] = _json(chunk_texts[p:p + PACK])
-
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.encode() + b"\0" + files[path] + b"\0")
-    manifest = {
-        "format": FORMAT, "hash": digest.hexdigest()[:12], "records": len(records),
-        "shards": shard_count, "positions": pos_count, "chunk": CHUNK, "pack": PACK, "block": BLOCK,
-        "facets": _facet_columns(records), "pinyin": " ".join(pshards), "split": " ".join(split),
-    }
-    files["manifest.json"] = _json(manifest)
-    return SearchIndex({INDEX_DIR + k: v for k, v in sorted(files.items())}, len(records),
-                       len(postings), len(vocab), text_chars, text_bytes)
-
-
-def index_files(site: Site, check: Callable[[], None] = _no_check) -> list[tuple[str, bytes]]:
-    """(output path, bytes) of every search index file, in a fixed order."""
-    return sorted(build_index(site, check).files.items())

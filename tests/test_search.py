@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, page_soup
-from generator import search
+from generator import search, searchfiles
 from generator.problems import Problems
 from generator.site import load_site
 from test_gate import SECRETS, assert_no_secret, make_gated_site
@@ -90,7 +90,7 @@ def decode_rest(postings: str, first: dict[int, list]) -> dict[int, list]:
     return out
 
 
-def all_positions(index: search.SearchIndex, term: str) -> dict[int, list[list[int]]]:
+def all_positions(index: searchfiles.SearchIndex, term: str) -> dict[int, list[list[int]]]:
     files = index.files
     count = json.loads(files[INDEX + "manifest.json"])["shards"]
     pcount = json.loads(files[INDEX + "manifest.json"])["positions"]
@@ -107,7 +107,7 @@ def all_positions(index: search.SearchIndex, term: str) -> dict[int, list[list[i
 @pytest.fixture(scope="module")
 def example():
     site = load(REPO)
-    return site, search.build_index(site)
+    return site, searchfiles.build_index(site)
 
 
 def test_postings_give_every_position_of_every_bigram(example):
@@ -177,7 +177,7 @@ def test_withheld_withdrawn_and_draft_documents_are_not_indexed(make_site):
                                "withdrawn: 2021-01-01\n", body="撤销文件的正文内容\n")
     site.document("wip", front="title: 草稿文件标题\ndisclosure: 主动公开\ndraft: true\n", body="草稿正文内容\n")
     loaded = load(site.root)
-    index = search.build_index(loaded)
+    index = searchfiles.build_index(loaded)
     assert_no_secret(index.files)
     text = b"".join(index.files.values()).decode("utf-8")
     for secret in ("已撤销的旧文件", "撤销文件的正文", "草稿文件标题", "草稿正文"):

@@ -1,0 +1,294 @@
+"""The persistent build cache (``.gongkai-cache/``): rebuild only what changed.
+
+``gongkai build`` keeps, beside the site, what the last successful build knew:
+
+``inputs.pickle``
+    every source file (content, templates, config) with its ``stat`` and digest
+    (:class:`~generator.stamps.Stamps`), the output manifest's ``stat``, the problems
+    reported and the figures printed. When no source changed and the output is as we
+    left it, the build stops there: a no-op build reads no source and renders nothing.
+``builder.pickle``
+    the :class:`~generator.incremental.Builder`: parsed sources by content digest, and
+    for every page the inputs it was rendered from. Rendered pages themselves are not
+    stored: an unchanged page is linked from the previous ``output/`` into the new one.
+
+Both are keyed by the code version (Gongkai's own files, Python and library versions),
+the output folder and the options; anything else, a missing or unreadable cache
+included, means a full build. The cache never decides what a page contains, only
+whether it must be rendered again, and ``--no-cache`` builds without it; the tests
+check that both give byte-identical sites.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from .problems import Problem
+from .stamps import Stamps
+
+CACHE_DIR = ".gongkai-cache"
+MANIFEST = ".gongkai-manifest.json"      # written into output/ by every build
+FORMAT = 1
+# the built-in theme (generator.render.THEME_DIR, not imported: a no-op build must start
+# fast, without loading Jinja, Markdown or the pinyin tables)
+THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
+LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "segno", "pypinyin", "nh3")
+
+
+def code_version() -> str:
+    """Digest of everything besides the sources that decides the output."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{sys.version}\0".encode())
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={metadata.version(lib)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=?\0".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def input_files(site_dir: Path, template_dirs: list[Path]) -> list[str]:
+    """Every file a build may read: content/, the template folders, config.yaml."""
+    files = [str(site_dir / "config.yaml")]
+    todo = [site_dir / "content", *template_dirs]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    if entry.is_dir():
+                        todo.append(Path(entry.path))
+                    elif entry.is_file():
+                        files.append(entry.path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return sorted(files)
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class Inputs:
+    """What ``inputs.pickle`` holds."""
+
+    key: tuple
+    files: dict[str, tuple] = field(default_factory=dict)     # Stamps entries
+    manifest: tuple[int, int, int] | None = None
+    written: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # output file stats
+    problems: list[Problem] = field(default_factory=list)
+    figures: tuple[int, int, int] = (0, 0, 0)                 # pages, files, bytes
+
+
+class BuildCache:
+    """Reads and writes one site's cache; every failure to read means "no cache"."""
+
+    def __init__(self, site_dir: Path, output_dir: Path, options: tuple):
+        self.dir = site_dir / CACHE_DIR
+        self.site_dir = site_dir
+        self.output_dir = output_dir
+        self.key = (code_version(), str(output_dir), options)
+
+    # ---------------------------------------------------------------- reading
+    def _load(self, name: str):
+        try:
+            with open(self.dir / name, "rb") as f:
+                value = pickle.load(f)
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
+            return None
+        return value
+
+    def inputs(self) -> Inputs | None:
+        value = self._load("inputs.pickle")
+        return value if isinstance(value, Inputs) and value.key == self.key else None
+
+    def unchanged(self, known: Inputs, template_dirs: list[Path]) -> bool:
+        """Whether no source changed and the output is the one the last build wrote."""
+        if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
+            return False
+        # a file of output/ edited or removed by hand: build, so the site is ours again
+        out = self.output_dir
+        if any(_stat(out / rel) != st for rel, st in known.written.items()):
+            return False
+        files = input_files(self.site_dir, template_dirs)
+        if len(files) != len(known.files):
+            return False
+        stamps = Stamps(dict(known.files))
+        stamps.begin(self.dir / "clock")
+        for path in files:
+            old = known.files.get(path)
+            try:
+                if old is None or stamps.file_digest(path) != old[1]:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def builder(self):
+        """The last build's Builder, its pages pointing at the files in ``output/``."""
+        from .incremental import Builder
+        value = self._load("builder.pickle")
+        if not isinstance(value, tuple) or len(value) != 2 or value[0] != self.key:
+            return None
+        builder = value[1]
+        if not isinstance(builder, Builder):
+            return None
+        out = self.output_dir
+        builder.pages = {k: (inputs, out / k) for k, (inputs, _) in builder.pages.items()}
+        builder.data_outputs = {k: (out / k if k != "search" else [(p, out / p) for p in v])
+                                for k, v in builder.data_outputs.items()}
+        return builder
+
+    # ---------------------------------------------------------------- writing
+    def save(self, builder, problems: list[Problem], figures: tuple[int, int, int],
+             manifest: dict[str, str], template_dirs: list[Path]) -> None:
+        """Record a successful build (best effort: a cache that cannot be written is skipped)."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            # the pages' bytes are in output/ now: keep only what decides a re-render
+            builder.pages = {k: (inputs, None) for k, (inputs, _) in builder.pages.items()}
+            builder.data_outputs = {k: (None if k != "search" else [p for p, _ in v])
+                                    for k, v in builder.data_outputs.items()}
+            builder.outputs, builder.env, builder.last_outputs = {}, None, None
+            self._dump("builder.pickle", (self.key, builder))
+            stamps = Stamps()
+            stamps.begin(self.dir / "clock")
+            for path in input_files(self.site_dir, template_dirs):
+                stamps.file_digest(path)
+            stamps.end()
+            written = {}
+            for rel in manifest:
+                st = _stat(self.output_dir / rel)
+                if st is not None:
+                    written[rel] = st
+            self._dump("inputs.pickle", Inputs(self.key, stamps.entries, _stat(self.output_dir / MANIFEST),
+                                               written, problems, figures))
+        except OSError as e:
+            print(f"（构建缓存没有写入：{e}；下次构建会慢一些，网站不受影响）", file=sys.stderr)
+
+    def _dump(self, name: str, value) -> None:
+        tmp = self.dir / f".{name}.tmp-{os.getpid()}"
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.dir / name)
+
+    def forget(self) -> None:
+        """Drop the cache (after a build that found it inconsistent with output/)."""
+        for name in ("inputs.pickle", "builder.pickle"):
+            try:
+                (self.dir / name).unlink()
+            except OSError:
+                pass
+
+
+def unchanged_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool) -> Inputs | None:
+    """The last build's record when nothing changed since (no heavy import on this path)."""
+    cache = BuildCache(site_dir.resolve(), output_dir.absolute(), (drafts, strict))
+    known = cache.inputs()
+    dirs = [d for d in (site_dir.resolve() / "templates", THEME_DIR) if d.is_dir()]
+    if known is not None and cache.unchanged(known, dirs):
+        return known
+    return None
+
+
+def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
+                     start: float):
+    """:func:`generator.build.build_site` through the cache (the command line's build)."""
+    from .build import BuildResult, check_links, write_atomic
+    from .incremental import Builder
+    from .permalinks import write_ledger
+    from .problems import BuildFailed
+
+    cache = BuildCache(site_dir, output_dir, (drafts, strict))
+    dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
+    known = cache.inputs()
+    if known is not None and cache.unchanged(known, dirs):
+        # Nothing to do; the messages are the last build's, as a full build would print.
+        problems.items.extend(known.problems)
+        if strict and problems.has_errors():
+            raise BuildFailed(problems)
+        return BuildResult(None, output_dir, *known.figures, time.perf_counter() - start, rendered=0)
+    builder = cache.builder() if known is not None else None
+    reuse = None
+    if builder is None:
+        builder = Builder(site_dir, drafts=drafts)
+    else:
+        manifest = _read_manifest(output_dir)
+        reuse = {rel: (digest, known.written[rel]) for rel, digest in manifest.items()
+                 if rel in known.written}
+    try:
+        found = builder.build()
+    except BuildFailed as failed:
+        problems.items.extend(failed.problems.items)
+        raise BuildFailed(problems) from None
+    problems.items.extend(found.items)
+    outputs = builder.last_outputs
+    site = builder.site
+    broken = _broken_links(builder, outputs.files, output_dir, site.config.base_url)
+    check_links(site, outputs, problems, strict, broken)
+    if problems.has_errors():
+        raise BuildFailed(problems)
+    manifest_out: dict[str, str] = {}
+    size = write_atomic(output_dir, outputs, reuse, manifest_out)
+    if site.addresses is not None and site.addresses.ledger_changed and not drafts:
+        write_ledger(site.root / "content", site.addresses.ledger)
+    figures = (len(site.pages), len(outputs.files), size)
+    rendered = builder.rendered
+    cache.save(builder, list(problems.items), figures, manifest_out, dirs)
+    return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
+
+
+def _broken_links(builder, files: dict, output_dir: Path, base_url: str) -> list:
+    """The site's broken links, re-checking only what an edit can have changed.
+
+    Pages taken over unchanged from output/ keep their parsed links. When no output file
+    came or went and no re-rendered page lost or gained an anchor, the other pages'
+    links resolve as before: only the re-rendered pages (and sitemap.xml) are checked."""
+    from .linkcheck import find_broken_links
+    old_links: dict = builder.links
+    reused = {rel for rel, content in files.items()
+              if rel in old_links and isinstance(content, Path) and content == output_dir / rel}
+    parsed: dict = {}
+    names = frozenset(files)
+    if names == builder.link_files:
+        known = {rel: old_links[rel] for rel in reused}
+        fresh = {rel for rel in names if rel.endswith((".html", ".htm")) and rel not in reused}
+        pages: dict = {}
+        find_broken_links({rel: files[rel] for rel in fresh}, base_url, parsed=pages, only=set())
+        if all(rel in old_links and pages[rel].ids == old_links[rel].ids for rel in fresh):
+            broken = [b for b in builder.broken if b.page in reused]
+            broken += find_broken_links(files, base_url, {**known, **pages}, parsed, only=fresh | {"sitemap.xml"})
+            broken.sort(key=lambda b: (b.page, b.line, b.href))
+            builder.links, builder.broken = parsed, broken
+            return broken
+    known = {rel: old_links[rel] for rel in reused}
+    broken = find_broken_links(files, base_url, known, parsed)
+    builder.links, builder.broken, builder.link_files = parsed, broken, names
+    return broken
+
+
+def _read_manifest(output_dir: Path) -> dict[str, str]:
+    import json
+
+    try:
+        data = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+__all__ = ["BuildCache", "CACHE_DIR", "Inputs", "build_with_cache", "code_version", "input_files"]

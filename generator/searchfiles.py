@@ -1,0 +1,320 @@
+"""The search index files, built from segments that are kept from one build to the next.
+
+The format is described in :mod:`generator.search`. The index is built from *segments*:
+the records of a run of SEGMENT_DOCS documents (with their task rows), and one segment
+for the interpretations. A segment holds everything about its records that the files
+need — postings with record numbers counted from the segment's start, the CJK runs and
+characters for the pinyin vocabulary and the homophone table, display data and text
+chunks, facet values — so that putting segments together is only renumbering and
+joining strings. An incremental build (``memo``) computes again only the segments whose
+documents changed: after a one-document edit, one segment of thirty-two.
+
+The files are byte for byte those of one pass over all records: a posting's record gap
+is relative to the term's previous record wherever that is, and the segments' first
+gaps are written when they are joined.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from operator import sub
+from typing import Callable
+
+from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record, _field_terms,
+                     _no_check, _SMALL, choose_vocabulary, document_records, homophone_table,
+                     interpretation_records, pinyin_shards, shard_terms, site_characters, varint,
+                     vocabulary_counts)
+from .site import Site
+
+SEGMENT_DOCS = 32        # documents per segment: what one edit makes us index again
+
+# term -> (first record, its entry without the gap, the further entries, last record)
+Postings = dict[str, tuple[int, str, str, int]]
+
+
+@dataclass
+class Segment:
+    """What the index files need from a run of records, numbered from 0."""
+
+    records: int
+    postings: Postings
+    positions: Postings            # the further positions of positional terms
+    runs: Counter                  # CJK runs, for the pinyin vocabulary
+    keep: set                      # names always in the vocabulary
+    chars: set                     # CJK characters, for the homophone table
+    metas: list[dict]              # display data; "p" and chunk numbers from 0
+    chunks: list[str]
+    facets: list[tuple]            # (kind, year, issuer, topic, validity) per record
+    text_chars: int
+    text_bytes: int
+
+
+def segment_postings(records: list[Record], check: Callable[[], None] = _no_check
+                     ) -> tuple[Postings, Postings]:
+    """(postings, further positions) of these records, records numbered from 0.
+
+    The postings of a positional term give, per record, each field's count and first
+    position: enough to rank, to place a snippet, and to verify a phrase wherever each
+    of its bigrams occurs once in a field. The further positions (a second file, fetched
+    only to verify phrases of three or more characters) hold the rest."""
+    head: dict[str, tuple[int, str]] = {}
+    tail: defaultdict[str, list[str]] = defaultdict(list)
+    last: dict[str, int] = {}
+    rhead: dict[str, tuple[int, str]] = {}
+    rtail: defaultdict[str, list[str]] = defaultdict(list)
+    rlast: dict[str, int] = {}
+    small, masks = _SMALL, B64[:8]
+    empty: dict = {}
+
+    def put(term: str, rec: int, entry: str) -> None:
+        if term in last:
+            gap = rec - last[term]
+            tail[term].append((small[gap] if gap < 4096 else varint(gap)) + entry)
+        else:
+            head[term] = (rec, entry)
+        last[term] = rec
+
+    for rec, record in enumerate(records):
+        if rec % 16 == 0:
+            check()
+        fields = [_field_terms(text) if text else (empty, Counter()) for text in record.fields]
+        p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
+        for term in p0.keys() | p1.keys() | p2.keys():
+            l0, l1, l2 = p0.get(term), p1.get(term), p2.get(term)
+            out = [masks[(1 if l0 else 0) | (2 if l1 else 0) | (4 if l2 else 0)]]
+            more_mask = 0
+            more = []
+            for f, lst in ((0, l0), (1, l1), (2, l2)):
+                if lst:
+                    n, p = len(lst), lst[0]
+                    out.append(small[n] if n < 4096 else varint(n))
+                    out.append(small[p] if p < 4096 else varint(p))
+                    if n > 1:
+                        more_mask |= 1 << f
+                        more.append("".join([small[d] if d < 4096 else varint(d)
+                                             for d in map(sub, lst[1:], lst)]))
+            put(term, rec, "".join(out))
+            if more_mask:
+                entry = masks[more_mask] + "".join(more)
+                if term in rlast:
+                    rtail[term].append(varint(rec - rlast[term]) + entry)
+                else:
+                    rhead[term] = (rec, entry)
+                rlast[term] = rec
+        c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
+        for term in c0.keys() | c1.keys() | c2.keys():
+            n0, n1, n2 = c0[term], c1[term], c2[term]
+            put(term, rec, masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
+                + (varint(n0) if n0 else "") + (varint(n1) if n1 else "") + (varint(n2) if n2 else ""))
+    return ({t: (r, e, "".join(tail.get(t, ())), last[t]) for t, (r, e) in head.items()},
+            {t: (r, e, "".join(rtail.get(t, ())), rlast[t]) for t, (r, e) in rhead.items()})
+
+
+def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -> Segment:
+    """Everything the files need from ``records`` (numbered from 0, parents too)."""
+    postings, positions = segment_postings(records, check)
+    runs, keep = vocabulary_counts(records, check)
+    chunks: list[str] = []
+    metas: list[dict] = []
+    text_chars = text_bytes = 0
+    for r in records:
+        meta: dict = {"t": r.title, "u": r.url, "k": r.kind}
+        if r.parent is not None:
+            meta["p"] = r.parent          # date, issuer and notice are the document's
+        else:
+            for key, value in (("d", r.date), ("i", r.issuer), ("n", r.notice), ("x", r.context)):
+                if value:
+                    meta[key] = value
+        if r.extra:
+            meta["e"] = r.extra
+        for f, name in ((1, "h"), (2, "b")):
+            text = r.fields[f]
+            if text:
+                meta[name] = [len(chunks), len(text)]
+                chunks += [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)]
+        if r.anchors:
+            meta["a"] = [list(a) for a in r.anchors]
+        metas.append(meta)
+        for text in r.fields:
+            text_chars += len(text)
+            text_bytes += len(text.encode("utf-8"))
+    return Segment(len(records), postings, positions, runs, keep, site_characters(records, check),
+                   metas, chunks, [(r.kind, r.year, r.issuer, r.topic, r.validity) for r in records],
+                   text_chars, text_bytes)
+
+
+def site_segments(site: Site, check: Callable[[], None] = _no_check,
+                  memo: dict | None = None) -> list[Segment]:
+    """The site's segments in record order; with ``memo`` ({"old": …} from the last build,
+    "new" filled in) a run of documents whose objects are the same is not indexed again."""
+    old = memo.get("old", {}) if memo is not None else {}
+    new: dict = {}
+    segments = []
+    docs = site.documents
+    for start in range(0, len(docs), SEGMENT_DOCS):
+        run = docs[start:start + SEGMENT_DOCS]
+        rows = [site.task_rows.get(d.id, ()) for d in run]
+        key = tuple((id(d), id(r)) for d, r in zip(run, rows))
+        entry = old.get(key)
+        if entry is None:
+            check()
+            records: list[Record] = []
+            for doc, doc_rows in zip(run, rows):
+                records += document_records(doc, doc_rows, len(records))
+            # the objects are kept with the segment: their ids key the memo
+            entry = (tuple(run), tuple(rows), make_segment(records, check))
+        new[key] = entry
+        segments.append(entry[2])
+    if memo is not None:
+        memo["new"] = new
+    segments.append(make_segment(interpretation_records(site), check))
+    return segments
+
+
+def memo_key(entry: tuple) -> tuple:
+    """The memo key of an entry (for a memo read back from the build cache)."""
+    return tuple((id(d), id(r)) for d, r in zip(entry[0], entry[1]))
+
+
+def _join(parts: list[tuple[int, Postings]]) -> dict[str, str]:
+    """Segments' postings (with their record offsets) as one term → postings map."""
+    joined: defaultdict[str, list[str]] = defaultdict(list)
+    last: dict[str, int] = {}
+    for offset, postings in parts:
+        for term, (first, entry, rest, final) in postings.items():
+            joined[term].append(varint(offset + first - last.get(term, 0)) + entry + rest)
+            last[term] = offset + final
+    return {t: "".join(p) for t, p in joined.items()}
+
+
+# ---------------------------------------------------------------------------- files
+
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+@dataclass
+class SearchIndex:
+    """The index files (path under ``search/index/`` → bytes) and figures about them."""
+
+    files: dict[str, bytes]
+    records: int
+    terms: int
+    vocabulary: int
+    text_chars: int
+    text_bytes: int
+
+    def size(self, prefix: str = "") -> int:
+        return sum(len(v) for k, v in self.files.items() if k.startswith(prefix))
+
+
+def _facet_columns(facets: list[tuple]) -> list[dict]:
+    """One column per facet: a fixed-width code per record (0: none)."""
+    columns = []
+    for n, (key, label) in enumerate(FACETS):
+        if key == "type":
+            values = list(TYPES)
+            codes = [f[0] + 1 for f in facets]
+        else:
+            present = sorted({f[n] for f in facets if f[n]})
+            if key == "year":
+                present.sort(reverse=True)
+            values = present
+            index = {v: i + 1 for i, v in enumerate(values)}
+            codes = [index.get(f[n], 0) for f in facets]
+        width = 1
+        while 64 ** width <= len(values):
+            width += 1
+        column = "".join(_varint_fixed(c, width) for c in codes)
+        columns.append({"key": key, "label": label, "values": values, "width": width, "col": column})
+    return columns
+
+
+def _varint_fixed(n: int, width: int) -> str:
+    out = ""
+    for _ in range(width):
+        out = B64[n & 63] + out
+        n >>= 6
+    return out
+
+
+def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None) -> SearchIndex:
+    """Build every index file for ``site``; ``check()`` is called now and then and may
+    raise :class:`~generator.search.Cancelled`; ``memo``: see :func:`site_segments`."""
+    segments = site_segments(site, check, memo)
+    offsets, total = [], 0
+    for seg in segments:
+        offsets.append(total)
+        total += seg.records
+    files: dict[str, bytes] = {}
+
+    check()
+    postings = _join([(o, s.postings) for o, s in zip(offsets, segments)])
+    positions = _join([(o, s.positions) for o, s in zip(offsets, segments)])
+    shard_count, shards = shard_terms(postings)
+    width = len(f"{shard_count - 1:x}")
+    for i, terms in shards.items():
+        files[f"t/{i:0{width}x}.json"] = _json(terms)
+    pos_count, pos_shards = shard_terms(positions)
+    width = len(f"{pos_count - 1:x}")
+    for i, terms in pos_shards.items():
+        files[f"q/{i:0{width}x}.json"] = _json(terms)
+    check()
+
+    runs: Counter = Counter()
+    keep: set = set()
+    chars: set = set()
+    for seg in segments:
+        runs.update(seg.runs)
+        keep |= seg.keep
+        chars |= seg.chars
+    vocab = choose_vocabulary(runs, keep, check)
+    pshards, split = pinyin_shards(vocab)
+    for key, entries in pshards.items():
+        files[f"p/{key}.json"] = _json(entries)
+    files["py.json"] = _json(homophone_table([], check, chars))
+    check()
+
+    # display data and text chunks: record and chunk numbers made site-wide
+    metas: list[dict] = []
+    chunks: list[str] = []
+    for offset, seg in zip(offsets, segments):
+        base = len(chunks)
+        for meta in seg.metas:
+            meta = dict(meta)
+            if "p" in meta:
+                meta["p"] += offset
+            for name in ("h", "b"):
+                if name in meta:
+                    meta[name] = [meta[name][0] + base, meta[name][1]]
+            metas.append(meta)
+        chunks += seg.chunks
+    for b in range(0, len(metas), BLOCK):
+        files[f"m/{b // BLOCK}.json"] = _json(metas[b:b + BLOCK])
+    for p in range(0, len(chunks), PACK):
+        files[f"c/{p // PACK}.json"] = _json(chunks[p:p + PACK])
+
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + files[path] + b"\0")
+    manifest = {
+        "format": FORMAT, "hash": digest.hexdigest()[:12], "records": total,
+        "shards": shard_count, "positions": pos_count, "chunk": CHUNK, "pack": PACK, "block": BLOCK,
+        "facets": _facet_columns([f for seg in segments for f in seg.facets]),
+        "pinyin": " ".join(pshards), "split": " ".join(split),
+    }
+    files["manifest.json"] = _json(manifest)
+    return SearchIndex({INDEX_DIR + k: v for k, v in sorted(files.items())}, total, len(postings),
+                       len(vocab), sum(s.text_chars for s in segments), sum(s.text_bytes for s in segments))
+
+
+def index_files(site: Site, check: Callable[[], None] = _no_check,
+                memo: dict | None = None) -> list[tuple[str, bytes]]:
+    """(output path, bytes) of every search index file, in a fixed order."""
+    return sorted(build_index(site, check, memo).files.items())
+
+
+__all__ = ["SearchIndex", "Segment", "build_index", "index_files", "make_segment", "memo_key",
+           "segment_postings", "site_segments"]

@@ -1,0 +1,62 @@
+"""Pages rendered in worker processes are byte for byte the pages one process renders,
+and a template error is reported the same way."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generator import parallel
+from generator.build import build_site
+from generator.incremental import Builder
+from generator.problems import BuildFailed
+from test_build import tree_digest
+
+
+def site_with_documents(make_site, n=30):
+    site = make_site()
+    for i in range(n):
+        site.document(f"d{i:02d}", tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n" if i % 3 else None)
+    return site
+
+
+def test_workers_write_the_same_site(make_site, tmp_path, monkeypatch):
+    site = site_with_documents(make_site)
+    monkeypatch.setenv("GONGKAI_WORKERS", "1")
+    build_site(site.root, tmp_path / "one")
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    monkeypatch.setattr(parallel, "MIN_PAGES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    log = tmp_path / "pids"
+    real = parallel.render_page
+
+    def render_page(env, s, page):          # the workers inherit this (fork)
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(env, s, page)
+    monkeypatch.setattr(parallel, "render_page", render_page)
+    build_site(site.root, tmp_path / "two")
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+    pids = set(log.read_text().split())
+    assert str(os.getpid()) not in pids and len(pids) == 2     # rendered by two workers
+    builder = Builder(site.root)
+    builder.build()
+    assert builder.rendered > 30
+    build_site(site.root, tmp_path / "three", cache=True)
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "three")
+
+
+def test_template_error_in_a_worker_names_the_template(make_site, tmp_path, monkeypatch):
+    site = site_with_documents(make_site, 8)
+    site.write("templates/document.html", '{% extends "base.html" %}{% block content %}'
+                                          '{{ document.no_such_field.x }}{% endblock %}')
+    errors = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("GONGKAI_WORKERS", workers)
+        monkeypatch.setattr(parallel, "MIN_PAGES", 1)
+        with pytest.raises(BuildFailed) as failed:
+            build_site(site.root, tmp_path / f"out{workers}")
+        errors.append([p.format() for p in failed.value.problems.errors])
+    assert errors[0] == errors[1]
+    assert "templates/document.html" in errors[0][0]
+    assert not (tmp_path / "out2").exists()
