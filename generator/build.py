@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .buildcache import MANIFEST
+from .writer import StaleOutput, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -178,65 +179,6 @@ def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> No
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         problems.error(output_dir, None, "输出文件夹已存在，且不是 gongkai 生成的",
                        "为了不误删文件，构建只替换自己生成过的文件夹；换一个输出文件夹，或先手动清空它。")
-
-
-class StaleOutput(Exception):
-    """A file of the previous output is not the one the build cache recorded."""
-
-
-def write_atomic(output_dir: Path, outputs: Outputs, reuse: dict[str, tuple] | None = None,
-                 manifest_out: dict[str, str] | None = None) -> int:
-    """Write every file into a fresh folder, then swap it in place of ``output_dir``.
-
-    ``reuse`` (output path → (SHA-256, stat) as the last build wrote it) lets files that
-    are still the previous output's, given as paths into ``output_dir``, be hard-linked
-    into the new folder instead of copied; a file whose stat changed since raises
-    :class:`StaleOutput` (someone edited output/: the caller builds afresh)."""
-    parent = output_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{output_dir.name}.tmp-{os.getpid()}"
-    old = parent / f".{output_dir.name}.old-{os.getpid()}"
-    for stale in (tmp, old):
-        if stale.exists():
-            shutil.rmtree(stale)
-    total = 0
-    manifest: dict[str, str] = {}
-    try:
-        made: set[Path] = set()
-        for rel in sorted(outputs.files):
-            target = tmp / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            content = outputs.files[rel]
-            if reuse is not None and isinstance(content, Path) and content.parent.is_relative_to(output_dir):
-                old_rel = content.relative_to(output_dir).as_posix()
-                known = reuse.get(old_rel)
-                st = content.stat() if known is not None else None
-                if known is None or st is None or (st.st_size, st.st_mtime_ns, st.st_ino) != known[1]:
-                    raise StaleOutput(old_rel)
-                os.link(content, target)
-                total += st.st_size
-                manifest[rel] = known[0]
-                continue
-            data = content.read_bytes() if isinstance(content, Path) else content
-            target.write_bytes(data)
-            total += len(data)
-            manifest[rel] = hashlib.sha256(data).hexdigest()
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=0, sort_keys=True) + "\n",
-                                    encoding="utf-8")
-        if output_dir.exists():
-            output_dir.rename(old)
-        tmp.rename(output_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not output_dir.exists():
-            old.rename(output_dir)       # put the previous site back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    if manifest_out is not None:
-        manifest_out.update(manifest)
-    return total
 
 
 def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,

@@ -120,9 +120,18 @@ class BuildCache:
         """Whether no source changed and the output is the one the last build wrote."""
         if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
             return False
+        if (self.output_dir / ".gongkai-writing").exists():      # an update was cut off
+            return False
         # a file of output/ edited or removed by hand: build, so the site is ours again
-        out = self.output_dir
-        if any(_stat(out / rel) != st for rel, st in known.written.items()):
+        # (plain strings and os.stat: this loop sees every output file, 100,000 on big sites)
+        prefix = str(self.output_dir) + os.sep
+        stat = os.stat
+        try:
+            for rel, (size, mtime, ino) in known.written.items():
+                st = stat(prefix + rel)
+                if st.st_mtime_ns != mtime or st.st_size != size or st.st_ino != ino:
+                    return False
+        except OSError:
             return False
         files = input_files(self.site_dir, template_dirs)
         if len(files) != len(known.files):
@@ -155,7 +164,7 @@ class BuildCache:
 
     # ---------------------------------------------------------------- writing
     def save(self, builder, problems: list[Problem], figures: tuple[int, int, int],
-             manifest: dict[str, str], template_dirs: list[Path]) -> None:
+             written: dict[str, tuple[int, int, int]], template_dirs: list[Path]) -> None:
         """Record a successful build (best effort: a cache that cannot be written is skipped)."""
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -170,11 +179,6 @@ class BuildCache:
             for path in input_files(self.site_dir, template_dirs):
                 stamps.file_digest(path)
             stamps.end()
-            written = {}
-            for rel in manifest:
-                st = _stat(self.output_dir / rel)
-                if st is not None:
-                    written[rel] = st
             self._dump("inputs.pickle", Inputs(self.key, stamps.entries, _stat(self.output_dir / MANIFEST),
                                                written, problems, figures))
         except OSError as e:
@@ -208,7 +212,8 @@ def unchanged_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool
 def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
                      start: float):
     """:func:`generator.build.build_site` through the cache (the command line's build)."""
-    from .build import BuildResult, check_links, write_atomic
+    from .build import BuildResult, check_links
+    from .writer import WRITING, write_atomic, write_changes
     from .incremental import Builder
     from .permalinks import write_ledger
     from .problems import BuildFailed
@@ -222,14 +227,12 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
         if strict and problems.has_errors():
             raise BuildFailed(problems)
         return BuildResult(None, output_dir, *known.figures, time.perf_counter() - start, rendered=0)
-    builder = cache.builder() if known is not None else None
-    reuse = None
-    if builder is None:
-        builder = Builder(site_dir, drafts=drafts)
-    else:
-        manifest = _read_manifest(output_dir)
-        reuse = {rel: (digest, known.written[rel]) for rel, digest in manifest.items()
-                 if rel in known.written}
+    builder = None
+    if known is not None and not (output_dir / WRITING).exists():
+        builder = cache.builder()
+    previous = _read_manifest(output_dir) if builder is not None else {}
+    if builder is None or not previous:
+        builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
     try:
         found = builder.build()
     except BuildFailed as failed:
@@ -243,12 +246,16 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
     if problems.has_errors():
         raise BuildFailed(problems)
     manifest_out: dict[str, str] = {}
-    size = write_atomic(output_dir, outputs, reuse, manifest_out)
+    written: dict[str, tuple[int, int, int]] = {}
+    if previous:
+        size = write_changes(output_dir, outputs, previous, known.written, manifest_out, written)
+    else:
+        size = write_atomic(output_dir, outputs, manifest_out, written)
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         write_ledger(site.root / "content", site.addresses.ledger)
     figures = (len(site.pages), len(outputs.files), size)
     rendered = builder.rendered
-    cache.save(builder, list(problems.items), figures, manifest_out, dirs)
+    cache.save(builder, list(problems.items), figures, written, dirs)
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
 
 

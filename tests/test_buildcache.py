@@ -4,6 +4,7 @@ folder edited by hand never leaks into the site."""
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import sys
 
@@ -149,3 +150,38 @@ def test_command_line_says_nothing_changed(make_site):
     assert second.returncode == 0 and "没有变化" in second.stdout
     forced = subprocess.run(run + ["--no-cache"], capture_output=True, text=True)
     assert forced.returncode == 0 and "没有变化" not in forced.stdout and "已生成" in forced.stdout
+
+
+def test_cut_off_update_is_written_afresh(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    site.document("b")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    # a power cut during an in-place update: marker left, one page half-updated
+    (out / ".gongkai-writing").write_bytes(b"")
+    (out / "documents/b/index.html").write_bytes(b"<p>half")
+    again = build_site(site.root, out, cache=True)
+    assert again.site is not None and not (out / ".gongkai-writing").exists()
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
+def test_in_place_update_writes_only_what_changed(make_site, tmp_path):
+    site = make_site()
+    for i in range(5):
+        site.document(f"d{i}")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    inodes = {p: p.stat().st_ino for p in out.rglob("*.html")}
+    site.document("d3", body="只改这一篇。\n")
+    build_site(site.root, out, cache=True)
+    changed = sorted(p.relative_to(out).as_posix() for p, ino in inodes.items() if p.stat().st_ino != ino)
+    assert changed == ["documents/d3/index.html"]
+    # d4 goes; its address is kept by an alias on d0 (a redirect page replaces the page)
+    shutil.rmtree(site.root / "content/documents/d4")
+    site.document("d0", front="title: 文件d0\ndisclosure: 主动公开\npublished: 2024-06-26\n"
+                              "aliases: [documents/d4/]\n")
+    build_site(site.root, out, cache=True)
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")

@@ -1,0 +1,150 @@
+"""Writing the output folder: whole (a fresh folder swapped in) or by changes (in place).
+
+A full build writes every file into a fresh folder beside ``output/`` and swaps it in
+only when everything is written, so a failed or interrupted build leaves the previous
+site untouched. A cached build (:mod:`generator.buildcache`) changes few files of a big
+site; it updates ``output/`` in place, as lektor does: each changed file is written
+beside its target and renamed over it (a reader never sees half a page), files no
+longer produced are removed, and the manifest is replaced last. Every check that can
+fail a build has passed before either writer starts. While an in-place update runs,
+``.gongkai-writing`` exists in ``output/``; if it is still there (power cut), the next
+build writes the whole folder afresh.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .buildcache import MANIFEST
+
+if TYPE_CHECKING:
+    from .build import Outputs
+
+WRITING = ".gongkai-writing"
+
+
+class StaleOutput(Exception):
+    """output/ is not as the build cache left it (edited by hand, or an update was cut off)."""
+
+
+def _manifest_bytes(manifest: dict[str, str]) -> bytes:
+    return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, str] | None = None,
+                 written_out: dict[str, tuple[int, int, int]] | None = None) -> int:
+    """Write every file into a fresh folder, then swap it in place of ``output_dir``.
+
+    ``manifest_out`` and ``written_out`` receive each file's SHA-256 and its stat (size,
+    time, inode) for the build cache. Returns the bytes written."""
+    parent = output_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{output_dir.name}.tmp-{os.getpid()}"
+    old = parent / f".{output_dir.name}.old-{os.getpid()}"
+    for stale in (tmp, old):
+        if stale.exists():
+            shutil.rmtree(stale)
+    total = 0
+    manifest: dict[str, str] = {}
+    written: dict[str, tuple[int, int, int]] = {}
+    try:
+        made: set[Path] = set()
+        for rel in sorted(outputs.files):
+            target = tmp / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            content = outputs.files[rel]
+            data = content.read_bytes() if isinstance(content, Path) else content
+            with open(target, "wb") as f:
+                f.write(data)
+                f.flush()                  # the bytes reach the file before its stat is taken
+                st = os.fstat(f.fileno())
+            total += len(data)
+            manifest[rel] = hashlib.sha256(data).hexdigest()
+            written[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        (tmp / MANIFEST).write_bytes(_manifest_bytes(manifest))
+        if output_dir.exists():
+            output_dir.rename(old)
+        tmp.rename(output_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not output_dir.exists():
+            old.rename(output_dir)       # put the previous site back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    if manifest_out is not None:
+        manifest_out.update(manifest)
+    if written_out is not None:
+        written_out.update(written)
+    return total
+
+
+def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str],
+                  stats: dict[str, tuple[int, int, int]], manifest_out: dict[str, str],
+                  written_out: dict[str, tuple[int, int, int]]) -> int:
+    """Make ``output_dir`` hold exactly ``outputs``, writing only what changed.
+
+    ``previous``/``stats``: the manifest and the files' stats as the last build left them.
+    A file given as the path of itself in ``output_dir`` is unchanged and only checked
+    (:class:`StaleOutput` when its stat is not the recorded one); other content is
+    compared by SHA-256 and written only when it differs. Returns the site's size."""
+    marker = output_dir / WRITING
+    if marker.exists():
+        raise StaleOutput(WRITING)
+    marker.write_bytes(b"gongkai build is updating this folder\n")
+    total = 0
+    prefix = str(output_dir) + os.sep
+    try:
+        for rel in sorted(outputs.files):
+            content = outputs.files[rel]
+            known = stats.get(rel)
+            if isinstance(content, Path) and content == output_dir / rel:
+                st = os.stat(prefix + rel)
+                if known is None or rel not in previous or (st.st_size, st.st_mtime_ns, st.st_ino) != known:
+                    raise StaleOutput(rel)
+                manifest_out[rel], written_out[rel] = previous[rel], known
+                total += st.st_size
+                continue
+            data = content.read_bytes() if isinstance(content, Path) else content
+            digest = hashlib.sha256(data).hexdigest()
+            total += len(data)
+            manifest_out[rel] = digest
+            if previous.get(rel) == digest and known is not None:
+                try:
+                    st = os.stat(prefix + rel)
+                except OSError:
+                    st = None
+                if st is not None and (st.st_size, st.st_mtime_ns, st.st_ino) == known:
+                    written_out[rel] = known          # the same bytes are already there
+                    continue
+            target = output_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+            st = os.stat(target)
+            written_out[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+        for rel in sorted(set(previous) - set(outputs.files)):
+            gone = output_dir / rel
+            gone.unlink(missing_ok=True)
+            folder = gone.parent
+            while folder != output_dir and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        tmp = output_dir / f".{MANIFEST}.tmp-{os.getpid()}"
+        tmp.write_bytes(_manifest_bytes(manifest_out))
+        os.replace(tmp, output_dir / MANIFEST)
+    except (IsADirectoryError, NotADirectoryError, FileExistsError) as e:
+        # a file where a folder must go, or the reverse: the whole folder is written afresh
+        raise StaleOutput(str(e)) from None
+    marker.unlink()
+    return total
+
+
+__all__ = ["StaleOutput", "WRITING", "write_atomic", "write_changes"]
