@@ -183,12 +183,13 @@ def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> No
 
 def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,
                problems: Problems | None = None, strict: bool = False,
-               cache: bool = False) -> BuildResult:
+               cache: bool = False, changed: bool = False) -> BuildResult:
     """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem.
 
     With ``strict``, broken internal links are errors, so nothing is written. With
     ``cache`` (the command line's default) the build cache in ``.gongkai-cache/`` is
-    used and updated: see :mod:`generator.buildcache`.
+    used and updated: see :mod:`generator.buildcache` (``changed``: the caller has just
+    checked that something changed).
     """
     start = time.perf_counter()
     site_dir = site_dir.resolve()
@@ -198,7 +199,7 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
     if cache and not problems.has_errors():
         from .buildcache import build_with_cache
         try:
-            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start)
+            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, changed)
         except StaleOutput:
             problems.items.clear()
             check_output_dir(site_dir, output_dir, problems)

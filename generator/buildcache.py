@@ -34,6 +34,7 @@ from .stamps import Stamps
 
 CACHE_DIR = ".gongkai-cache"
 MANIFEST = ".gongkai-manifest.json"      # written into output/ by every build
+SEARCH_INDEX = "search/index/"           # generator.search.INDEX_DIR
 FORMAT = 1
 # the built-in theme (generator.render.THEME_DIR, not imported: a no-op build must start
 # fast, without loading Jinja, Markdown or the pinyin tables)
@@ -59,19 +60,19 @@ def code_version() -> str:
 def input_files(site_dir: Path, template_dirs: list[Path]) -> list[str]:
     """Every file a build may read: content/, the template folders, config.yaml."""
     files = [str(site_dir / "config.yaml")]
-    todo = [site_dir / "content", *template_dirs]
+    todo = [str(site_dir / "content"), *map(str, template_dirs)]
     while todo:
         folder = todo.pop()
         try:
             with os.scandir(folder) as it:
                 for entry in it:
                     if entry.is_dir():
-                        todo.append(Path(entry.path))
+                        todo.append(entry.path)
                     elif entry.is_file():
                         files.append(entry.path)
         except (FileNotFoundError, NotADirectoryError):
             continue
-    return sorted(files)
+    return files
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:
@@ -122,12 +123,15 @@ class BuildCache:
             return False
         if (self.output_dir / ".gongkai-writing").exists():      # an update was cut off
             return False
-        # a file of output/ edited or removed by hand: build, so the site is ours again
-        # (plain strings and os.stat: this loop sees every output file, 100,000 on big sites)
+        # a page of output/ edited or removed by hand: build, so the site is ours again.
+        # The search index's files (three quarters of a big site's files) are not looked
+        # at here: any build that does something compares them with what it produces.
         prefix = str(self.output_dir) + os.sep
         stat = os.stat
         try:
             for rel, (size, mtime, ino) in known.written.items():
+                if rel.startswith(SEARCH_INDEX):
+                    continue
                 st = stat(prefix + rel)
                 if st.st_mtime_ns != mtime or st.st_size != size or st.st_ino != ino:
                     return False
@@ -164,7 +168,8 @@ class BuildCache:
 
     # ---------------------------------------------------------------- writing
     def save(self, builder, problems: list[Problem], figures: tuple[int, int, int],
-             written: dict[str, tuple[int, int, int]], template_dirs: list[Path]) -> None:
+             written: dict[str, tuple[int, int, int]], template_dirs: list[Path],
+             known: Inputs | None = None) -> None:
         """Record a successful build (best effort: a cache that cannot be written is skipped)."""
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +179,9 @@ class BuildCache:
                                     for k, v in builder.data_outputs.items()}
             builder.outputs, builder.env, builder.last_outputs = {}, None, None
             self._dump("builder.pickle", (self.key, builder))
-            stamps = Stamps()
+            # digests known from the build itself, or from the last record: a file whose
+            # stat is unchanged is not read again
+            stamps = Stamps({**(known.files if known is not None else {}), **builder.cache.stamps.entries})
             stamps.begin(self.dir / "clock")
             for path in input_files(self.site_dir, template_dirs):
                 stamps.file_digest(path)
@@ -210,8 +217,9 @@ def unchanged_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool
 
 
 def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
-                     start: float):
-    """:func:`generator.build.build_site` through the cache (the command line's build)."""
+                     start: float, checked: bool = False):
+    """:func:`generator.build.build_site` through the cache (the command line's build);
+    ``checked``: the caller has just found that something changed."""
     from .build import BuildResult, check_links
     from .writer import WRITING, write_atomic, write_changes
     from .incremental import Builder
@@ -221,7 +229,7 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
     cache = BuildCache(site_dir, output_dir, (drafts, strict))
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
-    if known is not None and cache.unchanged(known, dirs):
+    if known is not None and not checked and cache.unchanged(known, dirs):
         # Nothing to do; the messages are the last build's, as a full build would print.
         problems.items.extend(known.problems)
         if strict and problems.has_errors():
@@ -255,7 +263,7 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
         write_ledger(site.root / "content", site.addresses.ledger)
     figures = (len(site.pages), len(outputs.files), size)
     rendered = builder.rendered
-    cache.save(builder, list(problems.items), figures, written, dirs)
+    cache.save(builder, list(problems.items), figures, written, dirs, known)
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
 
 

@@ -62,7 +62,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
     try:
         result = build_site(site_dir, out, drafts=args.drafts, problems=problems,
-                            strict=getattr(args, "strict", False), cache=not args.no_cache)
+                            strict=getattr(args, "strict", False), cache=not args.no_cache,
+                            changed=not args.no_cache)
     except BuildFailed:
         _print_problems(problems)
         print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)

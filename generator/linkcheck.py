@@ -227,9 +227,14 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
     if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
         content = files["sitemap.xml"]
         data = content if isinstance(content, bytes) else Path(content).read_bytes()
+        line, counted = 1, 0
         for m in _LOC.finditer(data):
             loc = m.group(1).decode("utf-8", "replace").replace("&amp;", "&")
-            check("sitemap.xml", data.count(b"\n", 0, m.start()) + 1, loc)
+            # lines counted from the previous match on (from the start each time was
+            # quadratic: 8 s for the 23,000 entries of a 10,000-document site)
+            line += data.count(b"\n", counted, m.start())
+            counted = m.start()
+            check("sitemap.xml", line, loc)
     broken.sort(key=lambda b: (b.page, b.line, b.href))
     return broken
 
