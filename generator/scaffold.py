@@ -63,6 +63,8 @@ def new_site(path: Path) -> Path:
     (path / "config.yaml").write_text(CONFIG_TEMPLATE, encoding="utf-8")
     (path / "content" / "units" / "local.yaml").write_text(UNITS_TEMPLATE.format(scope="local"),
                                                            encoding="utf-8")
+    # what builds write beside the sources; content/permalinks.lock is committed
+    (path / ".gitignore").write_text("/output/\n/.gongkai-cache/\n", encoding="utf-8")
     new_document(path, "example-2025-gkyd", "（示例）2025年政务公开工作要点")
     return path
 

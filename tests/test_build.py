@@ -140,6 +140,9 @@ def test_new_site_and_new_document_build(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "s/output/documents/licheng-2025-gkyd/index.html").exists()
+    # build products stay out of version control; the cache is beside config.yaml
+    assert (tmp_path / "s/.gitignore").read_text(encoding="utf-8").split() == ["/output/", "/.gongkai-cache/"]
+    assert (tmp_path / "s/.gongkai-cache/inputs.pickle").is_file()
     again = subprocess.run(cli + ["new", "document", "licheng-2025-gkyd", "--site", str(tmp_path / "s")],
                            cwd=REPO, capture_output=True, text=True)
     assert again.returncode == 1 and "已存在" in again.stderr
