@@ -6,10 +6,7 @@ every page rendered, so a failed build leaves the previous site untouched. A man
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
+import gc
 import sys
 import time
 from collections.abc import Mapping
@@ -207,6 +204,16 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
     site = load_site(site_dir, problems, drafts=drafts)
     if site is None or problems.has_errors():
         raise BuildFailed(problems)
+    # The loaded site lives until the end: the collector need not walk it again and again.
+    gc.freeze()
+    try:
+        return _render_and_write(site, site_dir, output_dir, drafts, problems, strict, start)
+    finally:
+        gc.unfreeze()
+
+
+def _render_and_write(site: Site, site_dir: Path, output_dir: Path, drafts: bool,
+                      problems: Problems, strict: bool, start: float) -> BuildResult:
     outputs = collect_outputs(site, problems)
     if not problems.has_errors():
         check_links(site, outputs, problems, strict)

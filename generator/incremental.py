@@ -19,6 +19,7 @@ edits, additions, renames and deletions.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import time
 from pathlib import Path
@@ -237,6 +238,17 @@ class Builder:
         With ``defer_search`` the previous search index is kept for now (the preview
         shows edited pages first) and :meth:`refresh_search` brings it up to date.
         """
+        # The sources read stay until the next build: freezing them after loading keeps
+        # the cyclic collector from walking millions of objects again and again. A caller
+        # that froze objects itself (preview server, build cache) unfreezes them itself.
+        frozen = gc.get_freeze_count()
+        try:
+            return self._build(defer_search)
+        finally:
+            if not frozen:
+                gc.unfreeze()
+
+    def _build(self, defer_search: bool) -> Problems:
         stamps = self.cache.stamps
         stamps.begin(self.site_dir / CACHE_DIR / "clock")
         config_key = stamps.digest([self.site_dir / "config.yaml"])
@@ -247,6 +259,7 @@ class Builder:
             self.search_memo = {}
         problems = Problems(self.site_dir)
         site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
+        gc.freeze()
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
                                          for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         stamps.end()

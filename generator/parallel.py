@@ -75,6 +75,7 @@ def render_pages(site: Site, pages: list[Page], meanwhile: Callable[[], T],
     _JOB = (site, pages)
     # Objects that exist before the fork are never collected by the workers: freezing them
     # keeps the collector from touching (and so copying) the pages they share.
+    frozen = gc.get_freeze_count()
     gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
@@ -85,7 +86,8 @@ def render_pages(site: Site, pages: list[Page], meanwhile: Callable[[], T],
             results = [html for chunk in pending.get() for html in chunk]
     finally:
         _JOB = None
-        gc.unfreeze()
+        if not frozen:                 # a caller that froze first unfreezes itself
+            gc.unfreeze()
     for html in results:
         if isinstance(html, TemplateProblem):
             raise html
