@@ -171,6 +171,9 @@ class BuildCache:
         """The last build's Builder, its pages pointing at the files in ``output/``."""
         from .incremental import Builder
         value = self._load("builder.pickle")
+        # keep the collector off the millions of objects just read (build_with_cache
+        # unfreezes them when the build is over)
+        gc.freeze()
         if not isinstance(value, tuple) or len(value) != 2 or value[0] != self.key:
             return None
         builder = value[1]
@@ -250,16 +253,16 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
         if strict and problems.has_errors():
             raise BuildFailed(problems)
         return BuildResult(None, output_dir, *known.figures, time.perf_counter() - start, rendered=0)
-    builder = None
-    if known is not None and not (output_dir / WRITING).exists():
-        builder = cache.builder()
-    previous = _read_manifest(output_dir) if builder is not None else {}
-    if builder is None or not previous:
-        builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
-    # What was read back lives for the whole build: the collector need not look at it
+    # What is read back lives for the whole build: the collector need not look at it
     # again (unfrozen at the end, for callers that build many times in one process).
-    gc.freeze()
     try:
+        builder = None
+        if known is not None and not (output_dir / WRITING).exists():
+            builder = cache.builder()
+        previous = _read_manifest(output_dir) if builder is not None else {}
+        if builder is None or not previous:
+            builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
+        gc.freeze()
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                       strict, start, dirs)
     finally:
