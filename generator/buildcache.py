@@ -262,6 +262,7 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
         previous = _read_manifest(output_dir) if builder is not None else {}
         if builder is None or not previous:
             builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
+        builder.keep_frozen = True
         gc.freeze()
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                       strict, start, dirs)

@@ -231,6 +231,7 @@ class Builder:
         self.broken: list = []              # the broken links found by the last build
         self.link_files: frozenset = frozenset()
         self.search_stale = False
+        self.keep_frozen = False
 
     def build(self, defer_search: bool = False) -> Problems:
         """Rebuild; on success replace ``outputs``. Raises :class:`BuildFailed`.
@@ -239,13 +240,13 @@ class Builder:
         shows edited pages first) and :meth:`refresh_search` brings it up to date.
         """
         # The sources read stay until the next build: freezing them after loading keeps
-        # the cyclic collector from walking millions of objects again and again. A caller
-        # that froze objects itself (preview server, build cache) unfreezes them itself.
-        frozen = gc.get_freeze_count()
+        # the cyclic collector from walking millions of objects again and again. Callers
+        # that manage frozen objects themselves (preview server, build cache) set
+        # ``keep_frozen``; otherwise they are unfrozen when the build is over.
         try:
             return self._build(defer_search)
         finally:
-            if not frozen:
+            if not self.keep_frozen:
                 gc.unfreeze()
 
     def _build(self, defer_search: bool) -> Problems:

@@ -74,8 +74,8 @@ def render_pages(site: Site, pages: list[Page], meanwhile: Callable[[], T],
         return htmls, meanwhile()
     _JOB = (site, pages)
     # Objects that exist before the fork are never collected by the workers: freezing them
-    # keeps the collector from touching (and so copying) the pages they share.
-    frozen = gc.get_freeze_count()
+    # keeps the collector from touching (and so copying) the pages they share. The callers
+    # (build_site, Builder.build) unfreeze when their build is over.
     gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
@@ -86,8 +86,6 @@ def render_pages(site: Site, pages: list[Page], meanwhile: Callable[[], T],
             results = [html for chunk in pending.get() for html in chunk]
     finally:
         _JOB = None
-        if not frozen:                 # a caller that froze first unfreezes itself
-            gc.unfreeze()
     for html in results:
         if isinstance(html, TemplateProblem):
             raise html

@@ -90,6 +90,7 @@ class Preview:
 
     def __init__(self, site_dir: Path, drafts: bool = False):
         self.builder = Builder(site_dir, drafts=drafts)
+        self.builder.keep_frozen = True       # frozen after each build, collected by tidy()
         self.root = self.builder.site_dir
         self.outputs: dict[str, bytes | Path] = {}
         self.errors: list[Problem] = []
