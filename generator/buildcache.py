@@ -76,7 +76,8 @@ def code_version() -> str:
 def input_files(site_dir: Path, template_dirs: list[Path]) -> list[str]:
     """Every file a build may read: content/, the template folders, config.yaml."""
     files = [str(site_dir / "config.yaml")]
-    todo = [str(site_dir / "content"), *map(str, template_dirs)]
+    # the repository's own site uses the theme folder as its templates/: walk it once
+    todo = list(dict.fromkeys([str(site_dir / "content"), *(str(d.resolve()) for d in template_dirs)]))
     while todo:
         folder = todo.pop()
         try:
