@@ -121,6 +121,27 @@ class BuildCache:
         self.output_dir = output_dir
         self.key = (code_version(), str(output_dir), options)
 
+    @contextmanager
+    def lock(self):
+        """One build at a time per site: a second ``gongkai build`` waits for the first
+        (cached builds update output/ in place)."""
+        try:
+            import fcntl
+        except ImportError:                   # not POSIX: no lock
+            yield
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / "lock", "a+b") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                print("（另一个构建正在进行，等它结束……）", file=sys.stderr)
+                fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
     # ---------------------------------------------------------------- reading
     def _load(self, name: str):
         try:
@@ -240,12 +261,18 @@ def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, s
                      start: float, checked: bool = False):
     """:func:`generator.build.build_site` through the cache (the command line's build);
     ``checked``: the caller has just found that something changed."""
+    cache = BuildCache(site_dir, output_dir, (drafts, strict))
+    with cache.lock():
+        return _cached(cache, site_dir, output_dir, drafts, problems, strict, start, checked)
+
+
+def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, problems,
+            strict: bool, start: float, checked: bool):
     from .build import BuildResult
     from .incremental import Builder
     from .problems import BuildFailed
     from .writer import WRITING
 
-    cache = BuildCache(site_dir, output_dir, (drafts, strict))
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
     if known is not None and not checked and cache.unchanged(known, dirs):

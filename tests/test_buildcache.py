@@ -199,3 +199,24 @@ def test_the_example_site_is_a_no_op_the_second_time(tmp_path, monkeypatch):
     build_site(site, cache=True)
     again = build_site(site, cache=True)
     assert again.site is None and again.rendered == 0
+
+
+def test_a_second_build_waits_for_the_first(make_site, tmp_path):
+    import fcntl
+    import threading
+    site = make_site()
+    site.document("a")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    site.document("a", body="新的正文。\n")
+    lock = site.root / ".gongkai-cache/lock"
+    done = threading.Event()
+    with open(lock, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)          # another build is running
+        worker = threading.Thread(target=lambda: (build_site(site.root, out, cache=True), done.set()))
+        worker.start()
+        assert not done.wait(1.0)                 # it waits rather than writing output/ too
+        fcntl.flock(held, fcntl.LOCK_UN)
+    worker.join(30)
+    assert done.is_set()
+    assert "新的正文" in (out / "documents/a/index.html").read_text(encoding="utf-8")
