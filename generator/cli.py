@@ -76,7 +76,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"没有变化：网站仍是上次生成的 {result.pages} 个页面、{result.files} 个文件，"
               f"用时 {result.seconds:.2f} 秒。")
     else:
-        again = "" if result.rendered is None else f"（重新生成 {result.rendered} 个，其余沿用上次的结果）"
+        again = ("" if result.rendered is None or result.rendered == result.pages
+                 else f"（重新生成 {result.rendered} 个，其余沿用上次的结果）")
         print(f"已生成 {result.pages} 个页面{again}、{result.files} 个文件（{result.bytes / 1024:.0f} KB），"
               f"用时 {result.seconds:.2f} 秒。")
     print(f"网站在：{result.output_dir}")
