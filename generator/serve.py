@@ -346,13 +346,16 @@ class Watcher:
         self.observer.schedule(handler, str(root), recursive=False, event_filter=kinds)
         self.observer.daemon = True
         self.observer.start()
-        threading.Thread(target=self._loop, daemon=True, name="gongkai-rebuild").start()
+        self.thread = threading.Thread(target=self._loop, daemon=True, name="gongkai-rebuild")
+        self.thread.start()
 
     def _loop(self) -> None:
         while not self.stopped.is_set():
             if not self.pending.wait(timeout=0.5):
                 self.preview.tidy()
                 continue
+            if self.stopped.is_set():
+                break
             # Coalesce a burst of saves (editors write temp files, rename, touch metadata).
             while time.monotonic() - self.last_event < self.settle:
                 time.sleep(SETTLE)
@@ -363,7 +366,7 @@ class Watcher:
             # after the rebuild they caused has started: skip a rebuild when every file
             # named has the bytes the last build read.
             if "" not in paths and self.preview.builder.unchanged(paths):
-                self.preview.refresh_search(cancel=self.pending.is_set)
+                self.preview.refresh_search(cancel=self._interrupted)
                 continue
             self.preview.rebuild(refresh_search=False)
             # The index follows the pages, once the open tabs have reloaded them (busy
@@ -371,11 +374,20 @@ class Watcher:
             # arriving meanwhile abandons it and goes first.
             if self.pending.wait(timeout=RELOAD_GRACE):
                 continue
-            self.preview.refresh_search(cancel=self.pending.is_set)
+            self.preview.refresh_search(cancel=self._interrupted)
+
+    def _interrupted(self) -> bool:
+        return self.pending.is_set() or self.stopped.is_set()
 
     def stop(self) -> None:
+        """Stop watching; a rebuild under way is finished first (the site may be about to
+        go away, and a half-read site would only print errors)."""
         self.stopped.set()
         self.observer.stop()
+        self.pending.set()                 # wake the loop so that it sees the stop
+        thread = getattr(self, "thread", None)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=60)
 
 
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,

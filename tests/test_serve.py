@@ -42,6 +42,7 @@ class Running:
 
     def stop(self):
         self.watcher.stop()
+        assert not self.watcher.thread.is_alive()      # a rebuild under way was finished
         self.server.shutdown()
         self.server.server_close()
 
@@ -193,3 +194,21 @@ def test_browser_sees_edits_and_errors_without_reloading_by_hand(make_site, runn
         page.wait_for_function("!document.getElementById('gongkai-error') && "
                                "document.querySelector('.doc-body').innerText.includes('修好了')", timeout=10000)
         browser.close()
+
+
+def test_stop_waits_for_the_rebuild_under_way(make_site, running):
+    site = make_site()
+    site.document("a")
+    r = running(site)
+    before = r.preview.version
+    site.document("a", body="停止前的修改。\n")
+    deadline = time.monotonic() + 10
+    while not r.watcher.pending.is_set() and r.preview.version == before and time.monotonic() < deadline:
+        time.sleep(0.005)
+    r.watcher.stop()                                   # while the save is being rebuilt
+    assert not r.watcher.thread.is_alive()
+    # nothing runs after stop: a later save is not picked up
+    version = r.preview.version
+    site.document("a", body="停止后的修改。\n")
+    time.sleep(0.3)
+    assert r.preview.version == version
