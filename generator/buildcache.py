@@ -27,6 +27,7 @@ import pickle
 import sys
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -58,6 +59,7 @@ def _no_gc():
             gc.enable()
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """Digest of everything besides the sources that decides the output."""
     h = hashlib.blake2b(digest_size=16)
@@ -229,7 +231,9 @@ class BuildCache:
             stamps.end()
             self._dump("inputs.pickle", Inputs(self.key, stamps.entries, _stat(self.output_dir / MANIFEST),
                                                written, problems, figures))
-        except OSError as e:
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as e:
+            # the site is out already; without a cache the next build is a full one
+            self.forget()
             print(f"（构建缓存没有写入：{e}；下次构建会慢一些，网站不受影响）", file=sys.stderr)
 
     def _dump(self, name: str, value) -> None:
@@ -336,25 +340,22 @@ def _broken_links(builder, files: dict, output_dir: Path, base_url: str) -> list
     Pages taken over unchanged from output/ keep their parsed links. When no output file
     came or went and no re-rendered page lost or gained an anchor, the other pages'
     links resolve as before: only the re-rendered pages (and sitemap.xml) are checked."""
-    from .linkcheck import find_broken_links
+    from .linkcheck import find_broken_links, parse_file
     old_links: dict = builder.links
     reused = {rel for rel, content in files.items()
               if rel in old_links and isinstance(content, Path) and content == output_dir / rel}
+    pages = {rel: old_links[rel] for rel in reused}
+    fresh = {rel for rel in files if rel.endswith((".html", ".htm")) and rel not in reused}
+    pages.update((rel, parse_file(files[rel])) for rel in fresh)
     parsed: dict = {}
     names = frozenset(files)
-    if names == builder.link_files:
-        known = {rel: old_links[rel] for rel in reused}
-        fresh = {rel for rel in names if rel.endswith((".html", ".htm")) and rel not in reused}
-        pages: dict = {}
-        find_broken_links({rel: files[rel] for rel in fresh}, base_url, parsed=pages, only=set())
-        if all(rel in old_links and pages[rel].ids == old_links[rel].ids for rel in fresh):
-            broken = [b for b in builder.broken if b.page in reused]
-            broken += find_broken_links(files, base_url, {**known, **pages}, parsed, only=fresh | {"sitemap.xml"})
-            broken.sort(key=lambda b: (b.page, b.line, b.href))
-            builder.links, builder.broken = parsed, broken
-            return broken
-    known = {rel: old_links[rel] for rel in reused}
-    broken = find_broken_links(files, base_url, known, parsed)
+    if names == builder.link_files and all(rel in old_links and pages[rel].ids == old_links[rel].ids
+                                           for rel in fresh):
+        broken = [b for b in builder.broken if b.page in reused]
+        broken += find_broken_links(files, base_url, pages, parsed, only=fresh | {"sitemap.xml"})
+        broken.sort(key=lambda b: (b.page, b.line, b.href))
+    else:
+        broken = find_broken_links(files, base_url, pages, parsed)
     builder.links, builder.broken, builder.link_files = parsed, broken, names
     return broken
 

@@ -43,45 +43,52 @@ def cmd_build(args: argparse.Namespace) -> int:
     problems = Problems(site_dir.resolve())
     out = Path(args.output).expanduser() if args.output else None
     if not args.no_cache:
+        # Nothing changed? Answered without loading Jinja, Markdown or the pinyin tables.
         from time import perf_counter
 
         from .buildcache import unchanged_build
         start = perf_counter()
-        known = unchanged_build(site_dir, out or site_dir.resolve() / "output", args.drafts, args.strict)
+        known = unchanged_build(site_dir, _output_dir(site_dir, out), args.drafts, args.strict)
         if known is not None:
-            problems.items.extend(known.problems)
-            _print_problems(problems, quiet_notices=not args.verbose)
-            if args.strict and (problems.warnings or problems.errors):
-                print(f"\n--strict：有 {len(problems.warnings)} 个警告，按错误处理。", file=sys.stderr)
-                return 1
+            problems.items.extend(known.problems)       # the last build's messages, as it printed them
             pages, files, _ = known.figures
-            output = (out or site_dir / "output").absolute()
-            print(f"没有变化：网站仍是上次生成的 {pages} 个页面、{files} 个文件，用时 {perf_counter() - start:.2f} 秒。")
-            print(f"网站在：{output}")
-            return 0
+            return _finish_build(args, problems, _output_dir(site_dir, out),
+                                 f"没有变化：网站仍是上次生成的 {pages} 个页面、{files} 个文件，"
+                                 f"用时 {perf_counter() - start:.2f} 秒。")
     from .build import build_site
     try:
-        result = build_site(site_dir, out, drafts=args.drafts, problems=problems,
-                            strict=getattr(args, "strict", False), cache=not args.no_cache,
-                            changed=not args.no_cache)
+        result = build_site(site_dir, out, drafts=args.drafts, problems=problems, strict=args.strict,
+                            cache=not args.no_cache, changed=not args.no_cache)
     except BuildFailed:
         _print_problems(problems)
         print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)
         return 1
+    except OSError as e:
+        print(f"{e.filename or _output_dir(site_dir, out)}: 错误: 无法写入输出文件夹：{e.strerror or e}\n"
+              "    提示: 检查磁盘空间和这个文件夹的写入权限，然后重新构建；"
+              "原来的网站保持不变（中断的更新会在下次构建时整体重写）。", file=sys.stderr)
+        return 1
+    again = ("" if result.rendered is None or result.rendered == result.pages
+             else f"（重新生成 {result.rendered} 个，其余沿用上次的结果）")
+    return _finish_build(args, problems, result.output_dir,
+                         f"已生成 {result.pages} 个页面{again}、{result.files} 个文件"
+                         f"（{result.bytes / 1024:.0f} KB），用时 {result.seconds:.2f} 秒。")
+
+
+def _output_dir(site_dir: Path, out: Path | None) -> Path:
+    """The output folder a build writes (``--output`` or the site's output/)."""
+    return (out or site_dir.resolve() / "output").absolute()
+
+
+def _finish_build(args: argparse.Namespace, problems: Problems, output: Path, summary: str) -> int:
+    """Messages, the --strict verdict and where the site is: the same for every build."""
     _print_problems(problems, quiet_notices=not args.verbose)
     if args.strict and problems.warnings:
         print(f"\n--strict：有 {len(problems.warnings)} 个警告，按错误处理。", file=sys.stderr)
         return 1
-    if result.rendered == 0 and result.site is None:
-        print(f"没有变化：网站仍是上次生成的 {result.pages} 个页面、{result.files} 个文件，"
-              f"用时 {result.seconds:.2f} 秒。")
-    else:
-        again = ("" if result.rendered is None or result.rendered == result.pages
-                 else f"（重新生成 {result.rendered} 个，其余沿用上次的结果）")
-        print(f"已生成 {result.pages} 个页面{again}、{result.files} 个文件（{result.bytes / 1024:.0f} KB），"
-              f"用时 {result.seconds:.2f} 秒。")
-    print(f"网站在：{result.output_dir}")
-    print(f"用浏览器打开：{(result.output_dir / 'index.html').as_uri()}")
+    print(summary)
+    print(f"网站在：{output}")
+    print(f"用浏览器打开：{(output / 'index.html').as_uri()}")
     return 0
 
 

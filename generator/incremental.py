@@ -352,12 +352,10 @@ class Builder:
             if old is None:
                 return False
             try:
-                if stamps.file_digest(path) != old[1]:
+                if stamps.file_digest(path, record=False) != old[1]:
                     return False
             except OSError:
                 return False                   # deleted since
-            finally:
-                stamps.seen.pop(path, None)    # a probe, not a pass: keep the entry as it was
         return True
 
     def __setstate__(self, state: dict) -> None:

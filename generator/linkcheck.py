@@ -109,7 +109,9 @@ def parse_page(text: str) -> PageLinks:
     return PageLinks(ids, links)
 
 
-def _parse(data: bytes) -> PageLinks:
+def parse_file(content: bytes | Path) -> PageLinks:
+    """:func:`parse_page` of an output file given as bytes or as a path."""
+    data = content if isinstance(content, bytes) else Path(content).read_bytes()
     return parse_page(data.decode("utf-8", "replace"))
 
 
@@ -163,8 +165,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
             if known is not None and name in known:
                 pages[name] = known[name]
                 continue
-            content = files[name]
-            pages[name] = _parse(content if isinstance(content, bytes) else Path(content).read_bytes())
+            pages[name] = parse_file(files[name])
     if parsed is not None:
         parsed.update(pages)
 

@@ -533,11 +533,14 @@ def site_characters(records: list[Record], check: Callable[[], None] = _no_check
     return chars
 
 
-def homophone_table(records: list[Record], check: Callable[[], None] = _no_check,
-                    chars: set[str] | None = None) -> dict[str, str]:
-    """reading → characters, for the common characters and every character of the site
-    (``chars``, when the caller has collected them)."""
-    chars = set(_common_characters()) | (site_characters(records, check) if chars is None else chars)
+def homophone_table(records: list[Record], check: Callable[[], None] = _no_check) -> dict[str, str]:
+    """reading → characters, for the common characters and every character of the records."""
+    return homophones(site_characters(records, check))
+
+
+def homophones(chars: set[str]) -> dict[str, str]:
+    """reading → characters, for the common characters and ``chars``."""
+    chars = set(_common_characters()) | chars
     table: dict[str, list[str]] = {}
     for ch in sorted(chars):
         r = char_reading(ch)

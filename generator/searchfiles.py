@@ -23,7 +23,7 @@ from operator import sub
 from typing import Callable
 
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record, _field_terms,
-                     _no_check, _SMALL, choose_vocabulary, document_records, homophone_table,
+                     _no_check, _SMALL, choose_vocabulary, document_records, homophones,
                      interpretation_records, pinyin_shards, shard_terms, site_characters, varint,
                      vocabulary_counts)
 from .site import Site
@@ -274,7 +274,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     pshards, split = pinyin_shards(vocab)
     for key, entries in pshards.items():
         files[f"p/{key}.json"] = _json(entries)
-    files["py.json"] = _json(homophone_table([], check, chars))
+    files["py.json"] = _json(homophones(chars))
     check()
 
     # display data and text chunks: record and chunk numbers made site-wide

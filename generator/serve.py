@@ -303,6 +303,7 @@ class Watcher:
         self.settle = DEBOUNCE
         self.lock = threading.Lock()
         self.paths: set[str] = set()        # files named by events since the last rebuild
+        self.structural = False             # … and whether one created, deleted or moved one
         self.stopped = threading.Event()
 
     def start(self) -> None:
@@ -325,7 +326,7 @@ class Watcher:
                     return
                 with watcher.lock:
                     if event.is_directory or event.event_type not in ("modified", "closed"):
-                        watcher.paths.add("")            # created, deleted, moved: rebuild
+                        watcher.structural = True        # created, deleted, moved: rebuild
                     watcher.paths.update(p for p in paths if p)
                 # a closed-after-write or a rename ends a save: little reason to wait on
                 watcher.settle = SETTLE if event.event_type in ("closed", "moved") else DEBOUNCE
@@ -361,11 +362,12 @@ class Watcher:
                 time.sleep(SETTLE)
             self.pending.clear()
             with self.lock:
-                paths, self.paths = self.paths, set()
+                paths, structural = self.paths, self.structural
+                self.paths, self.structural = set(), False
             # One save gives several events (truncate, write, close), and some arrive
             # after the rebuild they caused has started: skip a rebuild when every file
             # named has the bytes the last build read.
-            if "" not in paths and self.preview.builder.unchanged(paths):
+            if not structural and self.preview.builder.unchanged(paths):
                 self.preview.refresh_search(cancel=self._interrupted)
                 continue
             self.preview.rebuild(refresh_search=False)

@@ -61,22 +61,25 @@ class Stamps:
         self.entries = self.seen
         self.seen = {}
 
-    def file_digest(self, path: Path | str, st: os.stat_result | None = None) -> str:
-        """Digest of a file's bytes (through the stamp when the file is unchanged)."""
+    def file_digest(self, path: Path | str, st: os.stat_result | None = None, record: bool = True) -> str:
+        """Digest of a file's bytes (through the stamp when the file is unchanged); with
+        ``record=False`` a probe that leaves this pass's record as it was."""
         key = str(path)
         if st is None:
             st = os.stat(key)
         stat = _stat(st)
         old = self.entries.get(key)
         if old is not None and old[0] == stat and not old[2]:
-            self.seen[key] = old
+            if record:
+                self.seen[key] = old
             return old[1]
         with open(key, "rb") as f:
             data = f.read()
         self.hashed += 1
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        racy = self.now_ns is None or stat[1] >= self.now_ns - GRANULARITY_NS
-        self.seen[key] = (stat, digest, racy)
+        if record:
+            racy = self.now_ns is None or stat[1] >= self.now_ns - GRANULARITY_NS
+            self.seen[key] = (stat, digest, racy)
         return digest
 
     def digest(self, paths: list[Path]) -> str:

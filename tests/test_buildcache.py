@@ -220,3 +220,16 @@ def test_a_second_build_waits_for_the_first(make_site, tmp_path):
     worker.join(30)
     assert done.is_set()
     assert "新的正文" in (out / "documents/a/index.html").read_text(encoding="utf-8")
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    for extra in ([], ["--no-cache"]):
+        proc = subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site.root),
+                               "--output", str(blocker / "out"), *extra], capture_output=True, text=True)
+        assert proc.returncode == 1
+        assert "无法写入输出文件夹" in proc.stderr and "提示" in proc.stderr
+        assert "Traceback" not in proc.stderr
