@@ -61,6 +61,8 @@ class Outputs:
         self.problems = problems
         self.files: dict[str, bytes | Path] = {}
         self.origin = Origins(problems)
+        # links and ids of the pages rendered by this build, read where they were rendered
+        self.links: dict[str, linkcheck.PageLinks] = {}
 
     def add(self, path: str, content: bytes | Path, origin: str | Path) -> None:
         if path in self.files:
@@ -105,7 +107,8 @@ def collect_outputs(site: Site, problems: Problems,
         # pages in worker processes; the search index here meanwhile
         try:
             htmls, built = parallel.render_pages(
-                site, list(site.pages), lambda: searchfiles.index_files(site) if index is None else index)
+                site, list(site.pages), lambda: searchfiles.index_files(site) if index is None else index,
+                links=outputs.links)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
@@ -159,7 +162,7 @@ def check_links(site: Site, outputs: Outputs, problems: Problems, strict: bool,
 
     ``broken``: the broken links, when the caller found them (an incremental build)."""
     if broken is None:
-        broken = linkcheck.find_broken_links(outputs.files, site.config.base_url)
+        broken = linkcheck.find_broken_links(outputs.files, site.config.base_url, known=outputs.links)
     linkcheck.report(broken, outputs.origin, problems, strict)
 
 

@@ -316,7 +316,7 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
     problems.items.extend(found.items)
     outputs = builder.last_outputs
     site = builder.site
-    broken = _broken_links(builder, outputs.files, output_dir, site.config.base_url)
+    broken = _broken_links(builder, outputs, output_dir, site.config.base_url)
     check_links(site, outputs, problems, strict, broken)
     if problems.has_errors():
         raise BuildFailed(problems)
@@ -334,7 +334,7 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
 
 
-def _broken_links(builder, files: dict, output_dir: Path, base_url: str) -> list:
+def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
     """The site's broken links, re-checking only what an edit can have changed.
 
     Pages taken over unchanged from output/ keep their parsed links. When no output file
@@ -342,11 +342,13 @@ def _broken_links(builder, files: dict, output_dir: Path, base_url: str) -> list
     links resolve as before: only the re-rendered pages (and sitemap.xml) are checked."""
     from .linkcheck import find_broken_links, parse_file
     old_links: dict = builder.links
+    files = outputs.files
     reused = {rel for rel, content in files.items()
               if rel in old_links and isinstance(content, Path) and content == output_dir / rel}
     pages = {rel: old_links[rel] for rel in reused}
     fresh = {rel for rel in files if rel.endswith((".html", ".htm")) and rel not in reused}
-    pages.update((rel, parse_file(files[rel])) for rel in fresh)
+    # pages rendered by this build were read where they were rendered
+    pages.update((rel, outputs.links.get(rel) or parse_file(files[rel])) for rel in fresh)
     parsed: dict = {}
     names = frozenset(files)
     if names == builder.link_files and all(rel in old_links and pages[rel].ids == old_links[rel].ids

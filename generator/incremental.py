@@ -64,6 +64,10 @@ class LoadCache:
         problems.items.extend(items)
         return value
 
+    def has(self, kind: str, keys: list[Path]) -> bool:
+        """Whether the sources in ``keys``, as they are now, are loaded already."""
+        return (kind, self.stamps.digest(keys)) in self.entries
+
     def derive(self, kind: str, inputs: tuple, extra: str, problems: Problems,
                compute: Callable[[Problems], Any]) -> Any:
         """``compute(problems)`` for loaded objects; reused while the same objects come back.
@@ -308,10 +312,12 @@ class Builder:
             reuse, stale = {**(reuse or {}), "search": self.data_outputs["search"]}, True
         need_index = reuse is None or "search" not in reuse
         search_memo = {"old": self.search_memo}
+        links: dict = {}
         try:
             htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
-                lambda: searchfiles.index_files(site, memo=search_memo) if need_index else None, env=env)
+                lambda: searchfiles.index_files(site, memo=search_memo) if need_index else None, env=env,
+                links=links)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
@@ -325,6 +331,7 @@ class Builder:
                                   data_outputs=reuse, memo=memo)
         if problems.has_errors():
             raise BuildFailed(problems)
+        outputs.links = links
         self.config_key = config_key
         self.site_parts = parts
         self.data_outputs = {k: outputs.files[k] for k in DATA_OUTPUTS if k in outputs.files}

@@ -1,15 +1,17 @@
-"""Render pages in worker processes while this process builds the search index.
+"""Work spread over forked worker processes: loading sources and rendering pages.
 
-Rendering is most of a build and every page renders on its own, so pages are split into
-chunks rendered by forked workers (they inherit the loaded :class:`~generator.site.Site`:
-nothing is pickled on the way in, only the pages' bytes come back). Meanwhile this
-process runs the other big piece of work, the search index. The bytes are the ones a
-single process renders; a template error is reported for the first failing page in
-page order, as a serial build would.
+Loading documents and rendering pages are most of a build, and each document or page is
+done on its own, so they are cut into chunks that forked workers take one at a time
+(they inherit the loaded state: nothing is pickled on the way in, only results come
+back). This process does the one big piece of work that is not cut up, the search
+index (``meanwhile``), and then takes chunks too, so that every CPU is busy until the
+last chunk is done. Results are in input order and are those of one process; a
+template error is reported for the first failing page in page order, as a serial build
+would.
 
 Workers are used only where forking is safe and pays: on a system with ``fork``, with
 more than one CPU, no other thread running (the preview server renders in-process),
-and enough pages. ``GONGKAI_WORKERS`` overrides the number (1 = no workers).
+and enough work. ``GONGKAI_WORKERS`` overrides the number of processes (1 = none).
 """
 from __future__ import annotations
 
@@ -17,22 +19,31 @@ import gc
 import multiprocessing
 import os
 import threading
-from typing import Callable, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 
-from .pages import Page
+from .linkcheck import PageLinks, parse_page
+from .problems import Problem, Problems
 from .render import TemplateProblem, make_environment, render_page
-from .site import Site
+
+if TYPE_CHECKING:
+    from .pages import Page
+    from .site import Site
 
 T = TypeVar("T")
+P = TypeVar("P", bound=Hashable)
 MIN_PAGES = 200          # below this, starting workers costs more than it saves
 CHUNK = 64               # pages per task: small enough to balance, large enough to be cheap
+MIN_SOURCES = 100        # the same for loading sources…
+SOURCE_CHUNK = 16        # … in chunks of this many
 
-_JOB: tuple[Site, list[Page]] | None = None     # inherited by the forked workers
+# What the forked workers inherit: the work function, the chunks, a shared counter.
+_TASK: tuple[Callable[[int, int], list], list[tuple[int, int]], Any] | None = None
 _ENV = None
 
 
 def workers() -> int:
-    """How many worker processes a build may use."""
+    """How many processes (this one included) a build may use."""
     wanted = os.environ.get("GONGKAI_WORKERS", "")
     if wanted.isdigit() and int(wanted) >= 1:
         return int(wanted)
@@ -42,54 +53,111 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def _can_fork() -> bool:
-    return ("fork" in multiprocessing.get_all_start_methods()
+def can_fork(items: int, minimum: int | None = None) -> bool:
+    """Whether ``items`` pieces of work (at least ``minimum``, MIN_PAGES unless given)
+    are worth, and safe for, worker processes."""
+    return (workers() >= 2 and items >= (MIN_PAGES if minimum is None else minimum)
+            and "fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1)
 
 
-def _render_chunk(bounds: tuple[int, int]) -> list[bytes | TemplateProblem]:
-    global _ENV
-    assert _JOB is not None
-    site, pages = _JOB
-    if _ENV is None:
-        _ENV = make_environment(site.root)
-    out: list[bytes | TemplateProblem] = []
-    for page in pages[bounds[0]:bounds[1]]:
-        try:
-            out.append(render_page(_ENV, site, page))
-        except TemplateProblem as t:
-            out.append(t)
-    return out
+def _drain(_: int = 0) -> list[tuple[int, list]]:
+    """Take chunks until none is left: (chunk number, results) of each."""
+    assert _TASK is not None
+    work, bounds, counter = _TASK
+    done = []
+    while True:
+        with counter.get_lock():
+            number = counter.value
+            counter.value += 1
+        if number >= len(bounds):
+            return done
+        done.append((number, work(*bounds[number])))
 
 
-def render_pages(site: Site, pages: list[Page], meanwhile: Callable[[], T],
-                 env=None) -> tuple[list[bytes], T]:
-    """(every page's HTML in order, ``meanwhile()``), the pages rendered in workers when
-    that pays. Raises the first page's :class:`TemplateProblem`, in page order."""
-    global _JOB
-    count = workers()
-    if count < 2 or len(pages) < MIN_PAGES or not _can_fork():
-        env = env if env is not None else make_environment(site.root)
-        htmls = [render_page(env, site, page) for page in pages]
-        return htmls, meanwhile()
-    _JOB = (site, pages)
+def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
+             meanwhile: Callable[[], T] = lambda: None) -> tuple[list, T]:
+    """(``work(start, stop)`` for chunks of ``range(count)``, joined in order;
+    ``meanwhile()``), the chunks done by forked workers and by this process once
+    ``meanwhile`` returns. The caller checks :func:`can_fork` first."""
+    global _TASK
+    ctx = multiprocessing.get_context("fork")
+    bounds = [(i, min(i + chunk, count)) for i in range(0, count, chunk)]
+    _TASK = (work, bounds, ctx.Value("i", 0))
     # Objects that exist before the fork are never collected by the workers: freezing them
     # keeps the collector from touching (and so copying) the pages they share. The callers
     # (build_site, Builder.build) unfreeze when their build is over.
     gc.freeze()
     try:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(count) as pool:
-            bounds = [(i, min(i + CHUNK, len(pages))) for i in range(0, len(pages), CHUNK)]
-            pending = pool.map_async(_render_chunk, bounds, chunksize=1)
+        helpers = workers() - 1
+        with ctx.Pool(helpers) as pool:
+            pending = pool.map_async(_drain, range(helpers), chunksize=1)
             extra = meanwhile()
-            results = [html for chunk in pending.get() for html in chunk]
+            done = _drain()
+            for part in pending.get():
+                done += part
     finally:
-        _JOB = None
-    for html in results:
+        _TASK = None
+    done.sort(key=lambda d: d[0])
+    return [result for _, results in done for result in results], extra
+
+
+def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], env=None,
+                 links: dict[str, PageLinks] | None = None) -> tuple[list[bytes], T]:
+    """(every page's HTML in order, ``meanwhile()``), the pages rendered in workers when
+    that pays. Raises the first page's :class:`TemplateProblem`, in page order.
+
+    ``links``, when given, receives each page's links and ids (output path →
+    :class:`~generator.linkcheck.PageLinks`), read where the page was rendered."""
+    global _ENV
+    _ENV = env if env is not None else make_environment(site.root)
+
+    def render(start: int, stop: int) -> list:
+        out: list = []
+        for page in pages[start:stop]:
+            try:
+                html = render_page(_ENV, site, page)
+            except TemplateProblem as t:
+                out.append((t, None))
+                continue
+            read = parse_page(html.decode("utf-8", "replace")) if links is not None else None
+            out.append((html, read))
+        return out
+
+    try:
+        if can_fork(len(pages)):
+            results, extra = fork_map(render, len(pages), CHUNK, meanwhile)
+        else:
+            results, extra = render(0, len(pages)), meanwhile()
+    finally:
+        _ENV = None
+    htmls = []
+    for page, (html, read) in zip(pages, results):
         if isinstance(html, TemplateProblem):
             raise html
-    return results, extra  # type: ignore[return-value]
+        htmls.append(html)
+        if links is not None:
+            links[page.output] = read
+    return htmls, extra
 
 
-__all__ = ["render_pages", "workers"]
+def load_sources(keys: list[P], load: Callable[[P, Problems], Any],
+                 root: Path) -> dict[P, tuple[Any, list[Problem]]]:
+    """``key → (load(key, problems), the problems it reported)`` for every key, loaded in
+    worker processes (the caller replays them in its own order), or {} when workers do
+    not pay. ``root``: the site folder, for the problems' paths."""
+    if not can_fork(len(keys), MIN_SOURCES):
+        return {}
+
+    def work(start: int, stop: int) -> list:
+        out = []
+        for key in keys[start:stop]:
+            local = Problems(root)
+            out.append((load(key, local), local.items))
+        return out
+
+    results, _ = fork_map(work, len(keys), SOURCE_CHUNK)
+    return dict(zip(keys, results))
+
+
+__all__ = ["can_fork", "fork_map", "load_sources", "render_pages", "workers"]

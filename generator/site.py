@@ -104,8 +104,15 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     loaded: list[Document] = []
     doc_root = content / "documents"
     folders, strays = _listing(doc_root)
+    # Parsed in worker processes when there are many to parse (a first build); the loop
+    # below then takes each from there, through the cache, in order.
+    from .parallel import load_sources
+    todo = folders if cache is None else [f for f in folders if not cache.has("document", [f])]
+    parsed = load_sources(todo, lambda f, p: load_document(f, p, md), site_dir)
     for folder in folders:
-        doc = _memo(cache, "document", [folder], problems, lambda p, f=folder: load_document(f, p, md))
+        doc = _memo(cache, "document", [folder], problems,
+                    (lambda p, f=folder: _replay(parsed.pop(f), p)) if folder in parsed
+                    else (lambda p, f=folder: load_document(f, p, md)))
         if doc is not None:
             loaded.append(doc)
     if strays:
@@ -201,6 +208,13 @@ def _memo(cache, kind: str, keys: list[Path], problems: Problems, load):
     if cache is None:
         return load(problems)
     return cache.load(kind, keys, problems, load)
+
+
+def _replay(loaded: tuple, problems: Problems):
+    """A source loaded elsewhere (a worker process): its value, its problems reported here."""
+    value, items = loaded
+    problems.items.extend(items)
+    return value
 
 
 def _derive(cache, kind: str, inputs: tuple, extra: str, problems: Problems, compute):
