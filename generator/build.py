@@ -7,6 +7,7 @@ every page rendered, so a failed build leaves the previous site untouched. A man
 from __future__ import annotations
 
 import gc
+import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .buildcache import MANIFEST
-from .writer import StaleOutput, write_atomic
+from .writer import StaleOutput, start_staging, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -95,11 +96,13 @@ DATA_OUTPUTS = ("api/documents.json", "api/tasks.json", "api/tasks.csv", "sitema
 def collect_outputs(site: Site, problems: Problems,
                     rendered_pages: dict[str, bytes] | None = None,
                     data_outputs: dict[str, bytes | Path] | None = None,
-                    memo: dict | None = None) -> Outputs:
+                    memo: dict | None = None, stage: Path | None = None) -> Outputs:
     """Everything to write: rendered pages, open data, theme assets and attachments.
 
     ``rendered_pages`` (output path → HTML) comes from an incremental build that has
-    already rendered, or reused, every page.
+    already rendered, or reused, every page. ``stage``: the staging folder of a full
+    build, into which pages are written as they are rendered (see
+    :func:`generator.parallel.render_pages`).
     """
     outputs = Outputs(problems)
     index = data_outputs.get("search") if data_outputs else None
@@ -108,7 +111,7 @@ def collect_outputs(site: Site, problems: Problems,
         try:
             htmls, built = parallel.render_pages(
                 site, list(site.pages), lambda: searchfiles.index_files(site) if index is None else index,
-                links=outputs.links)
+                links=outputs.links, stage=stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
@@ -217,12 +220,16 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
 
 def _render_and_write(site: Site, site_dir: Path, output_dir: Path, drafts: bool,
                       problems: Problems, strict: bool, start: float) -> BuildResult:
-    outputs = collect_outputs(site, problems)
-    if not problems.has_errors():
-        check_links(site, outputs, problems, strict)
-    if problems.has_errors():
-        raise BuildFailed(problems)
-    size = write_atomic(output_dir, outputs)
+    stage = start_staging(output_dir)
+    try:
+        outputs = collect_outputs(site, problems, stage=stage)
+        if not problems.has_errors():
+            check_links(site, outputs, problems, strict)
+        if problems.has_errors():
+            raise BuildFailed(problems)
+        size = write_atomic(output_dir, outputs)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)        # left only when the build failed
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         # Recorded only once the site is really out (a preview with drafts is not): an
         # address that never went live does not have to be kept.

@@ -24,6 +24,7 @@ import gc
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -275,7 +276,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     from .build import BuildResult
     from .incremental import Builder
     from .problems import BuildFailed
-    from .writer import WRITING
+    from .writer import WRITING, start_staging
 
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
@@ -294,12 +295,16 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         previous = _read_manifest(output_dir) if builder is not None else {}
         if builder is None or not previous:
             builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
+            builder.stage = start_staging(output_dir)
         builder.keep_frozen = True
         gc.freeze()
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                       strict, start, dirs)
     finally:
         gc.unfreeze()
+        if builder is not None and builder.stage is not None:
+            shutil.rmtree(builder.stage, ignore_errors=True)    # left only when the build failed
+            builder.stage = None
 
 
 def _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems, strict,
@@ -326,6 +331,7 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
         size = write_changes(output_dir, outputs, previous, known.written, manifest_out, written)
     else:
         size = write_atomic(output_dir, outputs, manifest_out, written)
+        builder.stage = None            # swapped in as output/: nothing left to remove
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         write_ledger(site.root / "content", site.addresses.ledger)
     figures = (len(site.pages), len(outputs.files), size)

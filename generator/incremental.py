@@ -221,6 +221,8 @@ class Builder:
         self.pages: dict[str, tuple[tuple, bytes]] = {}   # output path -> (inputs, html)
         self.outputs: dict[str, bytes | Path] = {}
         self.rendered = 0                                  # pages rendered by the last build
+        # a full build's staging folder: pages are written there as they are rendered
+        self.stage: Path | None = None
         self.config_key = ""
         self.templates_key = ""
         self.template_digests: dict[str, tuple[str, bool]] = {}
@@ -317,7 +319,7 @@ class Builder:
             htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
                 lambda: searchfiles.index_files(site, memo=search_memo) if need_index else None, env=env,
-                links=links)
+                links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 from .linkcheck import PageLinks, parse_page
 from .problems import Problem, Problems
 from .render import TemplateProblem, make_environment, render_page
+from .writer import Staged, stage_file
 
 if TYPE_CHECKING:
     from .pages import Page
@@ -103,12 +104,16 @@ def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
 
 
 def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], env=None,
-                 links: dict[str, PageLinks] | None = None) -> tuple[list[bytes], T]:
+                 links: dict[str, PageLinks] | None = None,
+                 stage: Path | None = None) -> tuple[list[bytes | Staged], T]:
     """(every page's HTML in order, ``meanwhile()``), the pages rendered in workers when
     that pays. Raises the first page's :class:`TemplateProblem`, in page order.
 
     ``links``, when given, receives each page's links and ids (output path →
-    :class:`~generator.linkcheck.PageLinks`), read where the page was rendered."""
+    :class:`~generator.linkcheck.PageLinks`), read where the page was rendered. With
+    ``stage`` (a full build's staging folder) each page is written there by the process
+    that rendered it and comes back as :class:`~generator.writer.Staged`: a big site's
+    pages are never all held in memory, and are written by every CPU at once."""
     global _ENV
     _ENV = env if env is not None else make_environment(site.root)
 
@@ -121,7 +126,7 @@ def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], 
                 out.append((t, None))
                 continue
             read = parse_page(html.decode("utf-8", "replace")) if links is not None else None
-            out.append((html, read))
+            out.append(((stage_file(stage, page.output, html) or html) if stage is not None else html, read))
         return out
 
     try:

@@ -60,8 +60,8 @@ from .site import Site
 INDEX_DIR = "search/index/"
 FORMAT = 1
 CHUNK = 100            # characters (code points) of field text per chunk
-PACK = 8               # chunks per c/<n>.json
-BLOCK = 8              # records per m/<n>.json
+PACK = 16              # chunks per c/<n>.json (~4 KB: one fetch per snippet, fewer files)
+BLOCK = 16             # records per m/<n>.json (~4 KB)
 SHARD_TARGET = 4_000   # average bytes of postings per term shard
 MIN_SHARDS, MAX_SHARDS = 8, 4096
 NGRAM_MIN, NGRAM_MAX = 2, 6

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,45 @@ class StaleOutput(Exception):
     """output/ is not as the build cache left it (edited by hand, or an update was cut off)."""
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file already written into the staging folder (by the worker that rendered it):
+    only its size, SHA-256 and stat travel back, not its bytes."""
+
+    size: int
+    digest: str
+    stat: tuple[int, int, int]          # size, mtime (ns), inode
+
+
+def staging_folder(output_dir: Path) -> Path:
+    """The fresh folder a full build writes into, beside ``output_dir``."""
+    return output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
+
+
+def start_staging(output_dir: Path) -> Path:
+    """An empty staging folder for ``output_dir`` (a stale one from a crash removed)."""
+    tmp = staging_folder(output_dir)
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
+    """Write ``data`` to ``folder/rel``; None when the path cannot be a file there (a file
+    where a folder must go: the build reports that conflict before anything is swapped in)."""
+    target = folder / rel
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(data)
+            f.flush()                  # the bytes reach the file before its stat is taken
+            st = os.fstat(f.fileno())
+    except (IsADirectoryError, NotADirectoryError, FileExistsError):
+        return None
+    return Staged(len(data), hashlib.sha256(data).hexdigest(), (st.st_size, st.st_mtime_ns, st.st_ino))
+
+
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
     return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
 
@@ -39,13 +79,16 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
                  written_out: dict[str, tuple[int, int, int]] | None = None) -> int:
     """Write every file into a fresh folder, then swap it in place of ``output_dir``.
 
-    ``manifest_out`` and ``written_out`` receive each file's SHA-256 and its stat (size,
-    time, inode) for the build cache. Returns the bytes written."""
+    Files given as :class:`Staged` are in the staging folder already (see
+    :func:`start_staging`); the others are written now. ``manifest_out`` and
+    ``written_out`` receive each file's SHA-256 and its stat (size, time, inode) for the
+    build cache. Returns the bytes written."""
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{output_dir.name}.tmp-{os.getpid()}"
+    tmp = staging_folder(output_dir)
     old = parent / f".{output_dir.name}.old-{os.getpid()}"
-    for stale in (tmp, old):
+    staged = any(isinstance(c, Staged) for c in outputs.files.values())
+    for stale in ((old,) if staged else (tmp, old)):
         if stale.exists():
             shutil.rmtree(stale)
     total = 0
@@ -54,11 +97,16 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
     try:
         made: set[Path] = set()
         for rel in sorted(outputs.files):
+            content = outputs.files[rel]
+            if isinstance(content, Staged):
+                total += content.size
+                manifest[rel] = content.digest
+                written[rel] = content.stat
+                continue
             target = tmp / rel
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            content = outputs.files[rel]
             data = content.read_bytes() if isinstance(content, Path) else content
             with open(target, "wb") as f:
                 f.write(data)
@@ -147,4 +195,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["StaleOutput", "WRITING", "write_atomic", "write_changes"]
+__all__ = ["StaleOutput", "Staged", "WRITING", "stage_file", "staging_folder", "start_staging",
+           "write_atomic", "write_changes"]

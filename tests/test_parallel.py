@@ -3,6 +3,7 @@ and a template error is reported the same way."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import pytest
@@ -65,3 +66,32 @@ def test_template_error_in_a_worker_names_the_template(make_site, tmp_path, monk
     assert errors[0] == errors[1]
     assert "templates/document.html" in errors[0][0]
     assert not (tmp_path / "out2").exists()
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_pages_written_by_workers_leave_nothing_when_the_build_fails(make_site, tmp_path, monkeypatch, cache):
+    """Workers write pages straight into the staging folder; a build that fails after
+    rendering (a broken link with --strict) leaves the previous output/ as it was and no
+    staging folder behind; the next good build swaps in a complete site."""
+    site = site_with_documents(make_site, 12)
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    monkeypatch.setattr(parallel, "MIN_PAGES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=cache)
+    before = tree_digest(out)
+    site.document("d03", body="各单位：\n\n见[别处](../no-such-page/)。\n")
+    shutil.rmtree(site.root / ".gongkai-cache", ignore_errors=True)   # a full build: staged pages
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site.root, out, cache=cache, strict=True)
+    assert any("no-such-page" in p.format() for p in failed.value.problems.errors)
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no staging folder left"
+    site.document("d03", body="各单位：\n\n修好了。\n")
+    monkeypatch.setenv("GONGKAI_WORKERS", "1")
+    build_site(site.root, tmp_path / "serial")
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    shutil.rmtree(site.root / ".gongkai-cache", ignore_errors=True)   # a full build: staged pages
+    build_site(site.root, out, cache=cache)
+    assert tree_digest(out) == tree_digest(tmp_path / "serial")
+    assert "修好了" in (out / "documents/d03/index.html").read_text(encoding="utf-8")
