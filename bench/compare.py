@@ -35,15 +35,13 @@ PEERS_VENV = HERE / ".peers-venv"
 PEER_PACKAGES = ["hugo", "pelican", "mkdocs", "markdown"]
 ALL = ["gongkai", "hugo", "pelican", "mkdocs"]
 PAGE = os.sysconf("SC_PAGE_SIZE")
+SETTLE = 10              # seconds of quiet after deleting the last build's output
 EDIT_ANCHOR = "各有关单位："   # first body line of every corpus document: where the edit marker goes
 
 
 # --- measuring -------------------------------------------------------------------------
-def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` plus all its descendants.
-
-    This kernel has no /proc/PID/task/*/children, so scan /proc/*/stat for parent links.
-    RSS counts pages shared between forked workers once per process: an upper bound."""
+def tree_pids(root: int) -> tuple[list[int], dict[int, int]]:
+    """(``root`` and all its descendants, RSS bytes by pid)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}   # bytes, by pid
     for name in os.listdir("/proc"):
@@ -60,26 +58,57 @@ def tree_rss(root: int) -> int:
     tree = [root]
     for pid in tree:                 # the list grows while we walk it: breadth first
         tree.extend(children.get(pid, ()))
+    return tree, rss
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` plus all its descendants.
+
+    This kernel has no /proc/PID/task/*/children, so scan /proc/*/stat for parent links.
+    RSS counts pages shared between forked workers once per process: an upper bound."""
+    tree, rss = tree_pids(root)
     return sum(rss.get(pid, 0) for pid in tree)
+
+
+def tree_pss(root: int) -> int:
+    """Proportional set size of ``root`` plus its descendants: a page shared by n processes
+    (a forked worker's view of its parent's memory) counts 1/n in each, so the sum is the
+    memory the build really occupies. Reading it walks page tables: sampled less often."""
+    total = 0
+    for pid in tree_pids(root)[0]:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
 
 
 @dataclass
 class Run:
     seconds: float
-    peak: int       # bytes
+    peak: int       # bytes: resident memory summed over the process tree
+    pss: int = 0    # bytes: proportional set size summed over the process tree
 
 
 def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
     """Wall-clock time and peak process-tree RSS of one command; exits loudly if it fails."""
-    peak, done = 0, threading.Event()
+    peak, pss, done = 0, 0, threading.Event()
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, pss
+            n = 0
             while not done.is_set():
                 peak = max(peak, tree_rss(proc.pid))
+                if n % 5 == 0:
+                    pss = max(pss, tree_pss(proc.pid))
+                n += 1
                 done.wait(0.02)
 
         (sampler := threading.Thread(target=sample, daemon=True)).start()
@@ -92,7 +121,7 @@ def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         sys.exit(f"FAILED ({code}): {' '.join(cmd)}\n  in {cwd}\n--- {log} (tail) ---\n{tail}")
     # ru_maxrss (KiB) catches a spike between two samples, at least for the largest process.
-    return Run(seconds, max(peak, usage.ru_maxrss * 1024))
+    return Run(seconds, max(peak, usage.ru_maxrss * 1024), pss)
 
 
 def run_text(cmd: list[str]) -> str:
@@ -179,6 +208,11 @@ class Generator:
     def clean(self) -> None:
         for p in (path for name in self.scratch for path in self.site.glob(name)):
             shutil.rmtree(p) if p.is_dir() else p.unlink()
+        # Deleting a big output folder leaves the disk busy for seconds (on this VM,
+        # creating 12,000 files took 7.1 s right after such a deletion and 0.68 s five
+        # seconds later): let it settle, so the cold build is not charged for it.
+        os.sync()
+        time.sleep(SETTLE)
 
     def path(self, pattern: str, doc: str) -> Path:
         return self.site / pattern.format(doc=doc)
@@ -373,6 +407,15 @@ def timed(gen: Generator, kind: str, logs: Path) -> None:
     print(f" {kind.replace('noop', 'no-op')} {run.seconds:.2f}s", end="", flush=True)
 
 
+def calibrate() -> float:
+    """Seconds for a fixed pure-Python loop: this VM's speed drifts by a third over a day,
+    so figures from different runs compare only next to this number."""
+    start, total = time.perf_counter(), 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def machine() -> list[str]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     model = next((l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")), "?")
@@ -380,15 +423,17 @@ def machine() -> list[str]:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return [f"machine: {os.cpu_count()} CPUs, {model}, {mem / 1024 / 1024:.1f} GiB RAM, {platform.platform()}",
             f"python:  {platform.python_version()} ({sys.executable})",
-            f"load average at start: {load} (other work on the machine makes figures noisy)"]
+            f"load average at start: {load} (other work on the machine makes figures noisy)",
+            f"machine speed: {calibrate():.2f} s for a 10-million-step Python loop (lower is faster)"]
 
 
 def table(gens: list[Generator], count: int, markdown: bool) -> list[str]:
     """Figures (the fastest of the repeats; the highest peak) and Gongkai's ratios."""
     best = {g.name: {k: min(r.seconds for r in v) for k, v in g.runs.items()} for g in gens}
-    head = ["generator", "cold s", "no-op s", "edit s", "peak MB", "note"]
+    head = ["generator", "cold s", "no-op s", "edit s", "peak MB", "peak PSS MB", "note"]
     rows = [[g.name, *(f"{best[g.name][k]:.2f}" for k in ("cold", "noop", "edit")),
-             f"{max(r.peak for v in g.runs.values() for r in v) / 1e6:.0f}", g.note] for g in gens]
+             f"{max(r.peak for v in g.runs.values() for r in v) / 1e6:.0f}",
+             f"{max(r.pss for v in g.runs.values() for r in v) / 1e6:.0f}", g.note] for g in gens]
     gk = best.get("gongkai")
     ratios = [[g.name, *(best[g.name][k] / gk[k] for k in ("cold", "noop", "edit"))]
               for g in gens if gk and g.name != "gongkai"]
@@ -443,7 +488,9 @@ def main() -> None:
             bench(g, count, args.repeat, logs)
         print("\n".join(table(gens, count, args.markdown)) + "\n", flush=True)
     print("Times: wall clock of the build command, the fastest of the repeats. Peak: highest resident memory "
-          "summed over the process tree (sampled every 20 ms), over all runs. Build logs: bench/.corpus/*/logs/.")
+          "summed over the process tree (sampled every 20 ms), over all runs; peak PSS: the same with each "
+          "shared page divided among the processes sharing it (sampled every 100 ms). "
+          f"Machine speed after the runs: {calibrate():.2f} s. Build logs: bench/.corpus/*/logs/.")
 
 
 if __name__ == "__main__":

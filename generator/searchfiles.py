@@ -19,8 +19,9 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from array import array
 from operator import sub
-from typing import Callable
+from typing import Callable, Iterator
 
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record, _field_terms,
                      _no_check, _SMALL, choose_vocabulary, document_records, homophones,
@@ -35,12 +36,42 @@ Postings = dict[str, tuple[int, str, str, int]]
 
 
 @dataclass
+class Packed:
+    """A segment's postings in a handful of objects: terms, entries and further entries
+    each joined by NUL (none of them can hold one), first and last records as arrays.
+
+    Held as a dict of tuples, the segments of 10,000 documents are some 15 million small
+    objects: seconds to pickle into the build cache and back, and hundreds of MB."""
+
+    count: int
+    terms: str
+    entries: str
+    rests: str
+    firsts: array
+    lasts: array
+
+    @classmethod
+    def of(cls, postings: Postings) -> "Packed":
+        values = postings.values()
+        return cls(len(postings), "\0".join(postings), "\0".join([v[1] for v in values]),
+                   "\0".join([v[2] for v in values]), array("i", [v[0] for v in values]),
+                   array("i", [v[3] for v in values]))
+
+    def items(self) -> Iterator[tuple[str, tuple[int, str, str, int]]]:
+        """(term, (first record, entry, further entries, last record)) in term order."""
+        if not self.count:
+            return iter(())
+        return zip(self.terms.split("\0"),
+                   zip(self.firsts, self.entries.split("\0"), self.rests.split("\0"), self.lasts))
+
+
+@dataclass
 class Segment:
     """What the index files need from a run of records, numbered from 0."""
 
     records: int
-    postings: Postings
-    positions: Postings            # the further positions of positional terms
+    postings: Packed
+    positions: Packed              # the further positions of positional terms
     runs: Counter                  # CJK runs, for the pinyin vocabulary
     keep: set                      # names always in the vocabulary
     chars: set                     # CJK characters, for the homophone table
@@ -59,29 +90,59 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
     position: enough to rank, to place a snippet, and to verify a phrase wherever each
     of its bigrams occurs once in a field. The further positions (a second file, fetched
     only to verify phrases of three or more characters) hold the rest."""
-    head: dict[str, tuple[int, str]] = {}
-    tail: defaultdict[str, list[str]] = defaultdict(list)
-    last: dict[str, int] = {}
-    rhead: dict[str, tuple[int, str]] = {}
-    rtail: defaultdict[str, list[str]] = defaultdict(list)
-    rlast: dict[str, int] = {}
+    # term -> [last record, first record, its entry, further entries (with their gaps)]:
+    # one dictionary lookup per term and record, the innermost step of indexing
+    state: dict[str, list] = {}
+    rstate: dict[str, list] = {}
     small, masks = _SMALL, B64[:8]
+    body_only = masks[4]
     empty: dict = {}
+    no_counts: Counter = Counter()
 
     def put(term: str, rec: int, entry: str) -> None:
-        if term in last:
-            gap = rec - last[term]
-            tail[term].append((small[gap] if gap < 4096 else varint(gap)) + entry)
+        st = state.get(term)
+        if st is None:
+            state[term] = [rec, rec, entry, []]
         else:
-            head[term] = (rec, entry)
-        last[term] = rec
+            gap = rec - st[0]
+            st[3].append((small[gap] if gap < 4096 else varint(gap)) + entry)
+            st[0] = rec
+
+    def put_more(term: str, rec: int, entry: str) -> None:
+        st = rstate.get(term)
+        if st is None:
+            rstate[term] = [rec, rec, entry, []]
+        else:
+            st[3].append(varint(rec - st[0]) + entry)
+            st[0] = rec
+
+    def gaps(lst: list[int]) -> str:
+        return "".join([small[d] if d < 4096 else varint(d) for d in map(sub, lst[1:], lst)])
 
     for rec, record in enumerate(records):
         if rec % 16 == 0:
             check()
-        fields = [_field_terms(text) if text else (empty, Counter()) for text in record.fields]
+        fields = [_field_terms(text) if text else (empty, no_counts) for text in record.fields]
         p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
-        for term in p0.keys() | p1.keys() | p2.keys():
+        c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
+        # Most terms occur in the body only (field 2): written without the general case's
+        # loop over fields, and put() inlined; the bytes are the same.
+        shared = p0.keys() | p1.keys()
+        for term, lst in p2.items():
+            if term in shared:
+                continue
+            n, p = len(lst), lst[0]
+            entry = body_only + (small[n] if n < 4096 else varint(n)) + (small[p] if p < 4096 else varint(p))
+            st = state.get(term)
+            if st is None:
+                state[term] = [rec, rec, entry, []]
+            else:
+                gap = rec - st[0]
+                st[3].append((small[gap] if gap < 4096 else varint(gap)) + entry)
+                st[0] = rec
+            if n > 1:
+                put_more(term, rec, body_only + gaps(lst))
+        for term in shared:
             l0, l1, l2 = p0.get(term), p1.get(term), p2.get(term)
             out = [masks[(1 if l0 else 0) | (2 if l1 else 0) | (4 if l2 else 0)]]
             more_mask = 0
@@ -93,23 +154,20 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
                     out.append(small[p] if p < 4096 else varint(p))
                     if n > 1:
                         more_mask |= 1 << f
-                        more.append("".join([small[d] if d < 4096 else varint(d)
-                                             for d in map(sub, lst[1:], lst)]))
+                        more.append(gaps(lst))
             put(term, rec, "".join(out))
             if more_mask:
-                entry = masks[more_mask] + "".join(more)
-                if term in rlast:
-                    rtail[term].append(varint(rec - rlast[term]) + entry)
-                else:
-                    rhead[term] = (rec, entry)
-                rlast[term] = rec
-        c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
-        for term in c0.keys() | c1.keys() | c2.keys():
+                put_more(term, rec, masks[more_mask] + "".join(more))
+        shared = c0.keys() | c1.keys()
+        for term, n2 in c2.items():
+            if term not in shared:
+                put(term, rec, body_only + (small[n2] if n2 < 4096 else varint(n2)))
+        for term in shared:
             n0, n1, n2 = c0[term], c1[term], c2[term]
             put(term, rec, masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
                 + (varint(n0) if n0 else "") + (varint(n1) if n1 else "") + (varint(n2) if n2 else ""))
-    return ({t: (r, e, "".join(tail.get(t, ())), last[t]) for t, (r, e) in head.items()},
-            {t: (r, e, "".join(rtail.get(t, ())), rlast[t]) for t, (r, e) in rhead.items()})
+    return ({t: (first, entry, "".join(rest), final) for t, (final, first, entry, rest) in state.items()},
+            {t: (first, entry, "".join(rest), final) for t, (final, first, entry, rest) in rstate.items()})
 
 
 def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -> Segment:
@@ -140,7 +198,8 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
         for text in r.fields:
             text_chars += len(text)
             text_bytes += len(text.encode("utf-8"))
-    return Segment(len(records), postings, positions, runs, keep, site_characters(records, check),
+    return Segment(len(records), Packed.of(postings), Packed.of(positions), runs, keep,
+                   site_characters(records, check),
                    metas, chunks, [(r.kind, r.year, r.issuer, r.topic, r.validity) for r in records],
                    text_chars, text_bytes)
 
@@ -178,7 +237,7 @@ def memo_key(entry: tuple) -> tuple:
     return tuple((id(d), id(r)) for d, r in zip(entry[0], entry[1]))
 
 
-def _join(parts: list[tuple[int, Postings]]) -> dict[str, str]:
+def _join(parts: list[tuple[int, Packed]]) -> dict[str, str]:
     """Segments' postings (with their record offsets) as one term → postings map."""
     joined: defaultdict[str, list[str]] = defaultdict(list)
     last: dict[str, int] = {}
@@ -316,5 +375,5 @@ def index_files(site: Site, check: Callable[[], None] = _no_check,
     return sorted(build_index(site, check, memo).files.items())
 
 
-__all__ = ["SearchIndex", "Segment", "build_index", "index_files", "make_segment", "memo_key",
+__all__ = ["Packed", "SearchIndex", "Segment", "build_index", "index_files", "make_segment", "memo_key",
            "segment_postings", "site_segments"]

@@ -190,3 +190,21 @@ def test_links_from_templates_are_reported_at_the_generated_page(make_site, tmp_
     result = site.build(tmp_path / "out")
     warnings = [p for p in result.site.problems.warnings if "nowhere" in p.message]
     assert len(warnings) == 1 and warnings[0].path == "output/index.html" and warnings[0].line, warnings
+
+
+def test_page_links_survive_pickling_packed():
+    """Pages' links travel from workers and into the build cache packed into strings;
+    they come back equal, empty pages and hrefs holding a NUL included."""
+    import pickle
+
+    from generator.linkcheck import PageLinks, parse_page
+    page = parse_page('<h2 id="一">甲</h2>\n<a href="../b/#一">乙</a>\n<a name="n" href="c.html">丙</a>\n'
+                      '<img src="d.png" alt="">')
+    cases = [page, PageLinks(set(), []), PageLinks({"a\0b"}, [("x\0y", 7), ("z", 8)])]
+    for links in cases:
+        back = pickle.loads(pickle.dumps(links, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == links
+        assert back.ids == links.ids and back.links == links.links
+    assert page.ids == {"一", "n"}
+    assert page.links == [("../b/#一", 2), ("c.html", 3), ("d.png", 4)]
+    assert pickle.loads(pickle.dumps(page))._packed is not None        # packed, unpacked on use
