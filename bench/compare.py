@@ -73,7 +73,7 @@ def tree_rss(root: int) -> int:
 def tree_pss(root: int) -> int:
     """Proportional set size of ``root`` plus its descendants: a page shared by n processes
     (a forked worker's view of its parent's memory) counts 1/n in each, so the sum is the
-    memory the build really occupies. Reading it walks page tables: sampled less often."""
+    memory the build really occupies. Reading it walks page tables: sampled once a second."""
     total = 0
     for pid in tree_pids(root)[0]:
         try:
@@ -106,7 +106,9 @@ def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
             n = 0
             while not done.is_set():
                 peak = max(peak, tree_rss(proc.pid))
-                if n % 5 == 0:
+                if n % 50 == 0:
+                    # 30 ms of page-table walking per read at 2 GB, holding the process's
+                    # memory lock: once a second, so as not to slow the build measured
                     pss = max(pss, tree_pss(proc.pid))
                 n += 1
                 done.wait(0.02)
@@ -489,7 +491,7 @@ def main() -> None:
         print("\n".join(table(gens, count, args.markdown)) + "\n", flush=True)
     print("Times: wall clock of the build command, the fastest of the repeats. Peak: highest resident memory "
           "summed over the process tree (sampled every 20 ms), over all runs; peak PSS: the same with each "
-          "shared page divided among the processes sharing it (sampled every 100 ms). "
+          "shared page divided among the processes sharing it (sampled every second). "
           f"Machine speed after the runs: {calibrate():.2f} s. Build logs: bench/.corpus/*/logs/.")
 
 

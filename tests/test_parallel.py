@@ -95,3 +95,50 @@ def test_pages_written_by_workers_leave_nothing_when_the_build_fails(make_site, 
     build_site(site.root, out, cache=cache)
     assert tree_digest(out) == tree_digest(tmp_path / "serial")
     assert "修好了" in (out / "documents/d03/index.html").read_text(encoding="utf-8")
+
+
+def test_documents_parsed_by_workers_report_what_one_process_reports(make_site, tmp_path, monkeypatch):
+    """Documents parsed in worker processes give the same site, and the same errors,
+    warnings and notices in the same order, as documents parsed here."""
+    site = site_with_documents(make_site, 16)
+    site.document("d05", front="title: 甲\ndisclosure: 主动公开\npublished: 2024-06-26\ncolour: 红\n")  # warning
+    site.document("d07", front="title: 乙\ndisclosure: 依申请公开\npublished: 2024-06-26\n")   # a notice
+    monkeypatch.setattr(parallel, "MIN_SOURCES", 1)
+    monkeypatch.setattr(parallel, "SOURCE_CHUNK", 2)
+    log = tmp_path / "pids"
+    real = parallel.Problems
+    main = os.getpid()
+
+    class Logged(real):                     # made in the loading workers (fork) and here
+        def __init__(self, root):
+            if os.getpid() == main:
+                time.sleep(0.01)            # so that the worker parses documents too
+            with open(log, "a") as f:
+                f.write(f"{os.getpid()}\n")
+            super().__init__(root)
+    monkeypatch.setattr(parallel, "Problems", Logged)
+
+    def run(workers: str, out: str) -> list[str]:
+        monkeypatch.setenv("GONGKAI_WORKERS", workers)
+        problems = build_site(site.root, tmp_path / out).site.problems
+        return [p.format() for p in problems.items]
+
+    one = run("1", "one")
+    assert not log.exists()
+    two = run("2", "two")
+    assert pids_other_than(log, main)
+    assert one == two and any("colour" in p for p in one) and any("依申请公开" in p for p in one)
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+    # and a document with an error fails the build with the same message
+    site.write("content/documents/d09/index.md", "---\ntitle: [坏的\n---\n")
+    errors = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("GONGKAI_WORKERS", workers)
+        with pytest.raises(BuildFailed) as failed:
+            build_site(site.root, tmp_path / f"bad{workers}")
+        errors.append([p.format() for p in failed.value.problems.items])
+    assert errors[0] == errors[1] and any("d09/index.md" in p for p in errors[0])
+
+
+def pids_other_than(log, pid: int) -> set[str]:
+    return set(log.read_text().split()) - {str(pid)}
