@@ -73,7 +73,8 @@ def tree_rss(root: int) -> int:
 def tree_pss(root: int) -> int:
     """Proportional set size of ``root`` plus its descendants: a page shared by n processes
     (a forked worker's view of its parent's memory) counts 1/n in each, so the sum is the
-    memory the build really occupies. Reading it walks page tables: sampled once a second."""
+    memory the build really occupies. Reading it walks page tables: sampled less often
+    for big processes (see measure)."""
     total = 0
     for pid in tree_pids(root)[0]:
         try:
@@ -103,14 +104,16 @@ def measure(cmd: list[str], cwd: Path, log: Path) -> Run:
 
         def sample() -> None:
             nonlocal peak, pss
-            n = 0
+            next_pss = 0.0
             while not done.is_set():
                 peak = max(peak, tree_rss(proc.pid))
-                if n % 50 == 0:
-                    # 30 ms of page-table walking per read at 2 GB, holding the process's
-                    # memory lock: once a second, so as not to slow the build measured
+                now = time.perf_counter()
+                if now >= next_pss:
+                    # Reading PSS walks page tables while holding the process's memory
+                    # lock (30 ms at 2 GB): wait ten times as long as the read took, so
+                    # the sampling costs the measured build at most a tenth of a CPU.
                     pss = max(pss, tree_pss(proc.pid))
-                n += 1
+                    next_pss = now + 10 * (time.perf_counter() - now)
                 done.wait(0.02)
 
         (sampler := threading.Thread(target=sample, daemon=True)).start()
@@ -491,7 +494,8 @@ def main() -> None:
         print("\n".join(table(gens, count, args.markdown)) + "\n", flush=True)
     print("Times: wall clock of the build command, the fastest of the repeats. Peak: highest resident memory "
           "summed over the process tree (sampled every 20 ms), over all runs; peak PSS: the same with each "
-          "shared page divided among the processes sharing it (sampled every second). "
+          "shared page divided among the processes sharing it (sampled at most every 20 ms, less often for big "
+          "processes: reading it costs 30 ms at 2 GB). "
           f"Machine speed after the runs: {calibrate():.2f} s. Build logs: bench/.corpus/*/logs/.")
 
 
