@@ -222,6 +222,8 @@ class BuildCache:
             builder.data_outputs = {k: (None if k != "search" else [p for p, _ in v])
                                     for k, v in builder.data_outputs.items()}
             builder.outputs, builder.env, builder.last_outputs = {}, None, None
+            # the next build plans its own Site; the pages and groups need not be kept
+            builder.site = None
             self._dump("builder.pickle", (self.key, builder))
             # digests known from the build itself, or from the last record: a file whose
             # stat is unchanged is not read again

@@ -50,10 +50,11 @@ class LoadCache:
         self.used: set[tuple[str, str]] = set()
         # content digests of the source files, re-read only when their stat changes
         self.stamps = stamps if stamps is not None else Stamps()
+        self._probed: dict[tuple, str] = {}      # digests computed by has() this pass
 
     def load(self, kind: str, keys: list[Path], problems: Problems,
              loader: Callable[[Problems], Any]) -> Any:
-        digest = self.stamps.digest(keys)
+        digest = self._probed.pop((kind, *keys), None) or self.stamps.digest(keys)
         key = (kind, digest)
         self.used.add(key)
         if key not in self.entries:
@@ -65,8 +66,11 @@ class LoadCache:
         return value
 
     def has(self, kind: str, keys: list[Path]) -> bool:
-        """Whether the sources in ``keys``, as they are now, are loaded already."""
-        return (kind, self.stamps.digest(keys)) in self.entries
+        """Whether the sources in ``keys``, as they are now, are loaded already (the
+        digest is kept for the :meth:`load` that follows: a folder is read once a pass)."""
+        digest = self.stamps.digest(keys)
+        self._probed[(kind, *keys)] = digest
+        return (kind, digest) in self.entries
 
     def derive(self, kind: str, inputs: tuple, extra: str, problems: Problems,
                compute: Callable[[Problems], Any]) -> Any:
@@ -91,12 +95,14 @@ class LoadCache:
         # Derived entries are keyed by the ids of their inputs; after unpickling (the
         # build cache) the same objects live at new addresses: key them again.
         self.__dict__.update(state)
+        self._probed = {}
         self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in self.entries.items()}
 
     def forget_unused(self) -> None:
         """Drop entries no source uses any more (deleted or edited files)."""
         self.entries = {k: v for k, v in self.entries.items() if k in self.used}
         self.used = set()
+        self._probed = {}
 
 
 # Document fields that only a document's own page shows. A page whose templates never
