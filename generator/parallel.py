@@ -19,6 +19,8 @@ import gc
 import multiprocessing
 import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 
@@ -91,12 +93,21 @@ def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
     gc.freeze()
     try:
         helpers = workers() - 1
-        with ctx.Pool(helpers) as pool:
-            pending = pool.map_async(_drain, range(helpers), chunksize=1)
+        with ProcessPoolExecutor(helpers, mp_context=ctx) as pool:
+            pending = [pool.submit(_drain) for _ in range(helpers)]
             extra = meanwhile()
             done = _drain()
-            for part in pending.get():
-                done += part
+            for future in pending:
+                try:
+                    done += future.result()
+                except BrokenProcessPool:
+                    # A worker died (killed for memory, say): its chunks are done again
+                    # here below; the work is deterministic, so the result is the same.
+                    pass
+        finished = {number for number, _ in done}
+        for number, (start, stop) in enumerate(bounds):
+            if number not in finished:
+                done.append((number, work(start, stop)))
     finally:
         _TASK = None
     done.sort(key=lambda d: d[0])

@@ -142,3 +142,24 @@ def test_documents_parsed_by_workers_report_what_one_process_reports(make_site, 
 
 def pids_other_than(log, pid: int) -> set[str]:
     return set(log.read_text().split()) - {str(pid)}
+
+
+def test_a_worker_that_dies_costs_time_not_the_site(make_site, tmp_path, monkeypatch):
+    """A worker killed mid-build (out of memory, say) does not hang the build or lose
+    pages: its chunks are rendered again by this process, with the same bytes."""
+    site = site_with_documents(make_site, 12)
+    monkeypatch.setenv("GONGKAI_WORKERS", "1")
+    build_site(site.root, tmp_path / "one")
+    monkeypatch.setenv("GONGKAI_WORKERS", "3")
+    monkeypatch.setattr(parallel, "MIN_PAGES", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    real = parallel.render_page
+    main = os.getpid()
+
+    def render_page(env, s, page):
+        if os.getpid() != main:
+            os._exit(9)                     # as abrupt as the kernel's OOM killer
+        return real(env, s, page)
+    monkeypatch.setattr(parallel, "render_page", render_page)
+    build_site(site.root, tmp_path / "two")
+    assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
