@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .buildcache import MANIFEST
-from .writer import StaleOutput, start_staging, write_atomic
+from .writer import Staged, StaleOutput, start_staging, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -60,12 +60,13 @@ class Outputs:
 
     def __init__(self, problems: Problems):
         self.problems = problems
-        self.files: dict[str, bytes | Path] = {}
+        # bytes, a file to copy, or a page already written into the staging folder
+        self.files: dict[str, bytes | Path | Staged] = {}
         self.origin = Origins(problems)
         # links and ids of the pages rendered by this build, read where they were rendered
         self.links: dict[str, linkcheck.PageLinks] = {}
 
-    def add(self, path: str, content: bytes | Path, origin: str | Path) -> None:
+    def add(self, path: str, content: bytes | Path | Staged, origin: str | Path) -> None:
         if path in self.files:
             self.problems.error(origin, None,
                                 f"输出文件 {path} 有两个来源：{self.origin[path]} 和 {self.problems.rel(origin)}",
