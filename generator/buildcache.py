@@ -366,6 +366,8 @@ def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
         broken.sort(key=lambda b: (b.page, b.line, b.href))
     else:
         broken = find_broken_links(files, base_url, pages, parsed)
+    for links in parsed.values():
+        links.pack()
     builder.links, builder.broken, builder.link_files = parsed, broken, names
     return broken
 

@@ -109,6 +109,13 @@ class PageLinks:
             self._ids = self._links = None
             self._packed = state
 
+    def pack(self) -> None:
+        """Keep only the packed form (after a check that unpacked it: the unpacked sets
+        and tuples of a big site's pages are hundreds of MB)."""
+        state = self.__getstate__()
+        if len(state) != 2:
+            self._packed, self._ids, self._links = state, None, None
+
     def _unpack(self) -> None:
         count, names, total, hrefs, lines = self._packed  # type: ignore[misc]
         self._ids = set(names.split("\0")) if count else set()

@@ -208,3 +208,7 @@ def test_page_links_survive_pickling_packed():
     assert page.ids == {"一", "n"}
     assert page.links == [("../b/#一", 2), ("c.html", 3), ("d.png", 4)]
     assert pickle.loads(pickle.dumps(page))._packed is not None        # packed, unpacked on use
+    for links in cases:                  # pack() after a check: the same links, held packed
+        before = (set(links.ids), list(links.links))
+        links.pack()
+        assert (links.ids, links.links) == before
