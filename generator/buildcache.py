@@ -10,7 +10,7 @@
 ``builder.pickle``
     the :class:`~generator.incremental.Builder`: parsed sources by content digest, and
     for every page the inputs it was rendered from. Rendered pages themselves are not
-    stored: an unchanged page is linked from the previous ``output/`` into the new one.
+    stored: an unchanged page stays in ``output/`` as the last build wrote it.
 
 Both are keyed by the code version (Gongkai's own files, Python and library versions),
 the output folder and the options; anything else, a missing or unreadable cache

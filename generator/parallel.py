@@ -42,7 +42,6 @@ SOURCE_CHUNK = 16        # … in chunks of this many
 
 # What the forked workers inherit: the work function, the chunks, a shared counter.
 _TASK: tuple[Callable[[int, int], list], list[tuple[int, int]], Any] | None = None
-_ENV = None
 
 
 def workers() -> int:
@@ -64,7 +63,7 @@ def can_fork(items: int, minimum: int | None = None) -> bool:
             and threading.active_count() == 1)
 
 
-def _drain(_: int = 0) -> list[tuple[int, list]]:
+def _drain() -> list[tuple[int, list]]:
     """Take chunks until none is left: (chunk number, results) of each."""
     assert _TASK is not None
     work, bounds, counter = _TASK
@@ -125,14 +124,14 @@ def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], 
     ``stage`` (a full build's staging folder) each page is written there by the process
     that rendered it and comes back as :class:`~generator.writer.Staged`: a big site's
     pages are never all held in memory, and are written by every CPU at once."""
-    global _ENV
-    _ENV = env if env is not None else make_environment(site.root)
+    # compiled once here; forked workers inherit it with the rest of the closure
+    env = env if env is not None else make_environment(site.root)
 
     def render(start: int, stop: int) -> list:
         out: list = []
         for page in pages[start:stop]:
             try:
-                html = render_page(_ENV, site, page)
+                html = render_page(env, site, page)
             except TemplateProblem as t:
                 out.append((t, None))
                 continue
@@ -140,13 +139,10 @@ def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], 
             out.append(((stage_file(stage, page.output, html) or html) if stage is not None else html, read))
         return out
 
-    try:
-        if can_fork(len(pages)):
-            results, extra = fork_map(render, len(pages), CHUNK, meanwhile)
-        else:
-            results, extra = render(0, len(pages)), meanwhile()
-    finally:
-        _ENV = None
+    if can_fork(len(pages)):
+        results, extra = fork_map(render, len(pages), CHUNK, meanwhile)
+    else:
+        results, extra = render(0, len(pages)), meanwhile()
     htmls = []
     for page, (html, read) in zip(pages, results):
         if isinstance(html, TemplateProblem):

@@ -99,21 +99,13 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
     empty: dict = {}
     no_counts: Counter = Counter()
 
-    def put(term: str, rec: int, entry: str) -> None:
+    def put(state: dict[str, list], term: str, rec: int, entry: str) -> None:
         st = state.get(term)
         if st is None:
             state[term] = [rec, rec, entry, []]
         else:
             gap = rec - st[0]
             st[3].append((small[gap] if gap < 4096 else varint(gap)) + entry)
-            st[0] = rec
-
-    def put_more(term: str, rec: int, entry: str) -> None:
-        st = rstate.get(term)
-        if st is None:
-            rstate[term] = [rec, rec, entry, []]
-        else:
-            st[3].append(varint(rec - st[0]) + entry)
             st[0] = rec
 
     def gaps(lst: list[int]) -> str:
@@ -126,22 +118,16 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
         p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
         c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
         # Most terms occur in the body only (field 2): written without the general case's
-        # loop over fields, and put() inlined; the bytes are the same.
+        # loop over fields; the bytes are the same.
         shared = p0.keys() | p1.keys()
         for term, lst in p2.items():
             if term in shared:
                 continue
             n, p = len(lst), lst[0]
-            entry = body_only + (small[n] if n < 4096 else varint(n)) + (small[p] if p < 4096 else varint(p))
-            st = state.get(term)
-            if st is None:
-                state[term] = [rec, rec, entry, []]
-            else:
-                gap = rec - st[0]
-                st[3].append((small[gap] if gap < 4096 else varint(gap)) + entry)
-                st[0] = rec
+            put(state, term, rec,
+                body_only + (small[n] if n < 4096 else varint(n)) + (small[p] if p < 4096 else varint(p)))
             if n > 1:
-                put_more(term, rec, body_only + gaps(lst))
+                put(rstate, term, rec, body_only + gaps(lst))
         for term in shared:
             l0, l1, l2 = p0.get(term), p1.get(term), p2.get(term)
             out = [masks[(1 if l0 else 0) | (2 if l1 else 0) | (4 if l2 else 0)]]
@@ -155,16 +141,16 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
                     if n > 1:
                         more_mask |= 1 << f
                         more.append(gaps(lst))
-            put(term, rec, "".join(out))
+            put(state, term, rec, "".join(out))
             if more_mask:
-                put_more(term, rec, masks[more_mask] + "".join(more))
+                put(rstate, term, rec, masks[more_mask] + "".join(more))
         shared = c0.keys() | c1.keys()
         for term, n2 in c2.items():
             if term not in shared:
-                put(term, rec, body_only + (small[n2] if n2 < 4096 else varint(n2)))
+                put(state, term, rec, body_only + (small[n2] if n2 < 4096 else varint(n2)))
         for term in shared:
             n0, n1, n2 = c0[term], c1[term], c2[term]
-            put(term, rec, masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
+            put(state, term, rec, masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
                 + (varint(n0) if n0 else "") + (varint(n1) if n1 else "") + (varint(n2) if n2 else ""))
     return ({t: (first, entry, "".join(rest), final) for t, (final, first, entry, rest) in state.items()},
             {t: (first, entry, "".join(rest), final) for t, (final, first, entry, rest) in rstate.items()})

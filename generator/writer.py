@@ -56,19 +56,24 @@ def start_staging(output_dir: Path) -> Path:
     return tmp
 
 
+def _write(target: Path, data: bytes) -> Staged:
+    """Write one new file: its size, SHA-256 and stat, as the manifest and cache keep them."""
+    with open(target, "wb") as f:
+        f.write(data)
+        f.flush()                  # the bytes reach the file before its stat is taken
+        st = os.fstat(f.fileno())
+    return Staged(len(data), hashlib.sha256(data).hexdigest(), (st.st_size, st.st_mtime_ns, st.st_ino))
+
+
 def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
     """Write ``data`` to ``folder/rel``; None when the path cannot be a file there (a file
     where a folder must go: the build reports that conflict before anything is swapped in)."""
     target = folder / rel
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as f:
-            f.write(data)
-            f.flush()                  # the bytes reach the file before its stat is taken
-            st = os.fstat(f.fileno())
+        return _write(target, data)
     except (IsADirectoryError, NotADirectoryError, FileExistsError):
         return None
-    return Staged(len(data), hashlib.sha256(data).hexdigest(), (st.st_size, st.st_mtime_ns, st.st_ino))
 
 
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
@@ -98,23 +103,15 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
         made: set[Path] = set()
         for rel in sorted(outputs.files):
             content = outputs.files[rel]
-            if isinstance(content, Staged):
-                total += content.size
-                manifest[rel] = content.digest
-                written[rel] = content.stat
-                continue
-            target = tmp / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            data = content.read_bytes() if isinstance(content, Path) else content
-            with open(target, "wb") as f:
-                f.write(data)
-                f.flush()                  # the bytes reach the file before its stat is taken
-                st = os.fstat(f.fileno())
-            total += len(data)
-            manifest[rel] = hashlib.sha256(data).hexdigest()
-            written[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            if not isinstance(content, Staged):
+                target = tmp / rel
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                content = _write(target, content.read_bytes() if isinstance(content, Path) else content)
+            total += content.size
+            manifest[rel] = content.digest
+            written[rel] = content.stat
         (tmp / MANIFEST).write_bytes(_manifest_bytes(manifest))
         if output_dir.exists():
             output_dir.rename(old)
