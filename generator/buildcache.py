@@ -7,10 +7,12 @@
     (:class:`~generator.stamps.Stamps`), the output manifest's ``stat``, the problems
     reported and the figures printed. When no source changed and the output is as we
     left it, the build stops there: a no-op build reads no source and renders nothing.
-``builder.pickle``
+``builder.pickle`` and ``store.pickle``
     the :class:`~generator.incremental.Builder`: parsed sources by content digest, and
     for every page the inputs it was rendered from. Rendered pages themselves are not
-    stored: an unchanged page stays in ``output/`` as the last build wrote it.
+    stored: an unchanged page stays in ``output/`` as the last build wrote it. The bulk
+    of it (parsed sources, search segments, page inputs) is in ``store.pickle``, which a
+    later build appends to rather than rewrites (:mod:`generator.cachestore`).
 
 Both are keyed by the code version (Gongkai's own files, Python and library versions),
 the output folder and the options; anything else, a missing or unreadable cache
@@ -123,6 +125,7 @@ class BuildCache:
         self.site_dir = site_dir
         self.output_dir = output_dir
         self.key = (code_version(), str(output_dir), options)
+        self.store = None            # the cachestore.Store read with the last Builder
 
     @contextmanager
     def lock(self):
@@ -194,16 +197,24 @@ class BuildCache:
 
     def builder(self):
         """The last build's Builder, its pages pointing at the files in ``output/``."""
+        from .cachestore import Store
         from .incremental import Builder
-        value = self._load("builder.pickle")
+        store = Store(self.dir)
+        try:
+            with open(self.dir / "builder.pickle", "rb") as f, _no_gc():
+                header = pickle.load(f)
+                if not (isinstance(header, tuple) and len(header) == 2 and header[0] == self.key
+                        and store.read(header[1])):
+                    return None
+                builder = store.load_with(f)
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
+            return None
         # keep the collector off the millions of objects just read (build_with_cache
         # unfreezes them when the build is over)
         gc.freeze()
-        if not isinstance(value, tuple) or len(value) != 2 or value[0] != self.key:
-            return None
-        builder = value[1]
         if not isinstance(builder, Builder):
             return None
+        self.store = store
         out = self.output_dir
         builder.pages = {k: (inputs, out / k) for k, (inputs, _) in builder.pages.items()}
         builder.data_outputs = {k: (out / k if k != "search" else [(p, out / p) for p in v])
@@ -215,6 +226,7 @@ class BuildCache:
              written: dict[str, tuple[int, int, int]], template_dirs: list[Path],
              known: Inputs | None = None) -> None:
         """Record a successful build (best effort: a cache that cannot be written is skipped)."""
+        from .cachestore import Store, roots
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             # the pages' bytes are in output/ now: keep only what decides a re-render
@@ -224,7 +236,19 @@ class BuildCache:
             builder.outputs, builder.env, builder.last_outputs = {}, None, None
             # the next build plans its own Site; the pages and groups need not be kept
             builder.site = None
-            self._dump("builder.pickle", (self.key, builder))
+            # the roots (parsed sources, search segments …) go to the store, where an
+            # edit only appends; builder.pickle holds the rest, with the roots as numbers
+            store = self.store if self.store is not None else Store(self.dir)
+            tmp = self.dir / f".builder.pickle.tmp-{os.getpid()}"
+            try:
+                with _no_gc():
+                    store.save(list(roots(builder)))
+                    with open(tmp, "wb") as f:
+                        pickle.dump((self.key, store.state()), f, protocol=pickle.HIGHEST_PROTOCOL)
+                        store.dump_with(f, builder)
+                tmp.replace(self.dir / "builder.pickle")
+            finally:
+                tmp.unlink(missing_ok=True)
             # digests known from the build itself, or from the last record: a file whose
             # stat is unchanged is not read again
             stamps = Stamps({**(known.files if known is not None else {}), **builder.cache.stamps.entries})
@@ -247,7 +271,8 @@ class BuildCache:
 
     def forget(self) -> None:
         """Drop the cache (after a build that found it inconsistent with output/)."""
-        for name in ("inputs.pickle", "builder.pickle"):
+        self.store = None
+        for name in ("inputs.pickle", "builder.pickle", "store.pickle"):
             try:
                 (self.dir / name).unlink()
             except OSError:

@@ -3,6 +3,7 @@ writes, after any edits; a no-op build reads no source; a damaged cache or an ou
 folder edited by hand never leaks into the site."""
 from __future__ import annotations
 
+import pickle
 import random
 import shutil
 import subprocess
@@ -233,3 +234,129 @@ def test_unwritable_output_is_a_message_not_a_traceback(make_site, tmp_path):
         assert proc.returncode == 1
         assert "无法写入输出文件夹" in proc.stderr and "提示" in proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+TASK = "tasks:\n  - requirement: 甲\n    units: [区财政局]\n"
+
+
+def _store_site(make_site, tmp_path, monkeypatch, growth: float, docs: int = 4):
+    """A site of ``docs`` documents with a task each, built through the cache with the
+    store rewritten at ``growth``; (site, output folder, store.pickle)."""
+    from generator import cachestore
+    monkeypatch.setattr(cachestore, "REWRITE_GROWTH", growth)
+    site = make_site()
+    for i in range(docs):
+        site.document(f"d{i}", tasks=TASK)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    return site, out, site.root / ".gongkai-cache" / cachestore.STORE
+
+
+def _edits(site: SiteMaker, out, count: int, start: int = 0) -> list[int]:
+    """Edit one document's text ``count`` times, building through the cache after each;
+    the pages each build rendered."""
+    rendered = []
+    for n in range(start, start + count):
+        site.document("d1", body=f"第{n}次修改的正文。\n", tasks=TASK)
+        rendered.append(build_site(site.root, out, cache=True).rendered)
+    return rendered
+
+
+def test_edits_append_to_the_store_and_keep_identity(make_site, tmp_path, monkeypatch):
+    # After an edit only the new roots are appended to store.pickle, and objects read
+    # back from different batches are still the same objects: each edit renders only
+    # the edited document's page, however many batches the store has.
+    # (a site this small would be rewritten at once: one edit is a third of it)
+    site, out, store = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    sizes = [store.stat().st_size]
+    inode = store.stat().st_ino
+    for n in range(3):
+        assert _edits(site, out, 1, start=n) == [1]
+        sizes.append(store.stat().st_size)
+    assert store.stat().st_ino == inode                    # appended to, not replaced
+    assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
+def test_store_is_rewritten_when_dead_roots_pile_up(make_site, tmp_path, monkeypatch):
+    from generator import cachestore
+    site, out, store = _store_site(make_site, tmp_path, monkeypatch, 4 / 3, docs=3)
+    first = store.stat().st_size
+    monkeypatch.setattr(cachestore, "REWRITE_GROWTH", 1.0)   # rewrite after every append
+    tokens = set()
+    for n in range(6):
+        assert _edits(site, out, 1, start=n) == [1]
+        with open(store, "rb") as f:
+            tokens.add(pickle.load(f)[1])
+    assert len(tokens) >= 3                                 # rewritten every other build
+    assert store.stat().st_size < 2 * first                 # dead roots did not pile up
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
+def test_store_cut_off_or_replaced(make_site, tmp_path, monkeypatch):
+    site, out, store = _store_site(make_site, tmp_path, monkeypatch, 100.0, docs=3)
+    # a batch written by a build that was stopped before builder.pickle: ignored, and
+    # cut off by the next append
+    good = store.read_bytes()
+    store.write_bytes(good + b"\x80\x05half a batch")
+    assert _edits(site, out, 2) == [1, 1]
+    assert b"half a batch" not in store.read_bytes()
+    # a store that is not the one builder.pickle was written with, or one cut short:
+    # a full build
+    pages = build_site(site.root, out, cache=True).pages
+    index = site.root / ".gongkai-cache" / "builder.pickle"
+    ours, saved = index.read_bytes(), store.read_bytes()
+    build_site(site.root, tmp_path / "other", cache=True)   # another output: a new store
+    assert store.read_bytes()[:64] != saved[:64]
+    index.write_bytes(ours)
+    assert _edits(site, out, 1, start=2) == [pages]
+    store.write_bytes(store.read_bytes()[:-100])
+    assert _edits(site, out, 1, start=3) == [pages]
+    assert _edits(site, out, 1, start=4) == [1]
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
+def test_objects_read_back_are_the_cached_ones(make_site, tmp_path, monkeypatch):
+    # Every document and task row that a page's inputs, the site summary or the memos
+    # hold is the very object of the load cache, also when the store has several batches:
+    # a copy would make pages and open data be made again after every edit.
+    from generator.buildcache import BuildCache
+    from generator.content.documents import Document
+    from generator.site import TaskRow
+    site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    _edits(site, out, 2)
+    builder = BuildCache(site.root, out, (False, False)).builder()
+    entries = builder.cache.entries
+    current = [v[0] for k, v in entries.items() if k[0] == "document"]
+    current += [row for k, v in entries.items() if k[0] == "rows" for row in v[0][1]]
+    cached = {id(obj) for obj in current} | {id(v[0][1]) for k, v in entries.items() if k[0] == "rows"}
+
+    found = []
+
+    def walk(value, depth=0):
+        if isinstance(value, (Document, TaskRow)):
+            found.append(value)
+        elif depth < 6 and isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item, depth + 1)
+        elif depth < 6 and isinstance(value, dict):
+            for item in value.values():
+                walk(item, depth + 1)
+
+    walk(builder.site_parts)
+    walk([entry[:2] for entry in builder.search_memo.values()])
+    assert len(found) >= 16 and all(id(obj) in cached for obj in found)
+    # pages not rendered again keep the inputs they were rendered from, and open data
+    # its pieces (an edited document's old object, when they do not show its text);
+    # none of them holds a copy
+    found.clear()
+    for inputs, _ in builder.pages.values():
+        walk(inputs)
+    walk(list(builder.data_memo.values()))
+    copies = [obj for obj in found if id(obj) not in cached and any(obj == c for c in current)]
+    assert len(found) > 20 and not copies
+    rows_tuples = [rows for rows in builder.site_parts[3].values()]
+    assert rows_tuples and all(id(rows) in cached for rows in rows_tuples)
