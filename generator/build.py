@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .buildcache import MANIFEST
-from .writer import Staged, StaleOutput, start_staging, write_atomic
+from .writer import Staged, StaleOutput, stage_files, start_staging, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -111,7 +111,8 @@ def collect_outputs(site: Site, problems: Problems,
         # pages in worker processes; the search index here meanwhile
         try:
             htmls, built = parallel.render_pages(
-                site, list(site.pages), lambda: searchfiles.index_files(site) if index is None else index,
+                site, list(site.pages),
+                lambda: stage_files(stage, searchfiles.index_files(site)) if index is None else index,
                 links=outputs.links, stage=stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)

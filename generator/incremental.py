@@ -38,6 +38,7 @@ from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .site import Site, TaskRow, load_site
 from .stamps import Stamps
+from .writer import stage_files
 
 # Per-site working files (never published, never sources): see generator/stamps.py.
 CACHE_DIR = ".gongkai-cache"
@@ -324,7 +325,8 @@ class Builder:
         try:
             htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
-                lambda: searchfiles.index_files(site, memo=search_memo) if need_index else None, env=env,
+                lambda: (stage_files(self.stage, searchfiles.index_files(site, memo=search_memo))
+                         if need_index else None), env=env,
                 links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)

@@ -76,6 +76,15 @@ def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
         return None
 
 
+def stage_files(folder: Path | None, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes | Staged]]:
+    """``files`` written into the staging folder now, when there is one (a full build
+    writes the search index there while workers render, instead of holding its bytes
+    until every page is done); without a folder, as they are."""
+    if folder is None:
+        return files
+    return [(rel, stage_file(folder, rel, data) or data) for rel, data in files]
+
+
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
     return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
 
@@ -192,5 +201,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["StaleOutput", "Staged", "WRITING", "stage_file", "staging_folder", "start_staging",
+__all__ = ["StaleOutput", "Staged", "WRITING", "stage_file", "stage_files", "staging_folder", "start_staging",
            "write_atomic", "write_changes"]
