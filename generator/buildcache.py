@@ -153,6 +153,7 @@ class BuildCache:
         try:
             with open(self.dir / name, "rb") as f, _no_gc():
                 value = pickle.load(f)
+                gc.freeze()        # see builder(): the collector need not walk what was read
         except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
             return None
         return value
@@ -207,11 +208,12 @@ class BuildCache:
                         and store.read(header[1])):
                     return None
                 builder = store.load_with(f)
+                # keep the collector off the millions of objects just read (build_with_cache
+                # unfreezes them when the build is over); frozen before the collector is on
+                # again, or its first pass walks them all (0.7 s at 10,000 documents)
+                gc.freeze()
         except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
             return None
-        # keep the collector off the millions of objects just read (build_with_cache
-        # unfreezes them when the build is over)
-        gc.freeze()
         if not isinstance(builder, Builder):
             return None
         self.store = store
