@@ -38,7 +38,7 @@ from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .site import Site, TaskRow, load_site
 from .stamps import Stamps
-from .writer import stage_files
+from .writer import Staged, stage_files
 
 # Per-site working files (never published, never sources): see generator/stamps.py.
 CACHE_DIR = ".gongkai-cache"
@@ -237,6 +237,7 @@ class Builder:
         self.data_outputs: dict[str, bytes | Path] = {}
         self.data_memo: dict = {}
         self.search_memo: dict = {}          # search index segments (see searchfiles)
+        self.search_prints: dict = {}        # what the display files were made from (ditto)
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
         self.last_outputs = None            # the last build's Outputs (with their origins)
@@ -270,7 +271,7 @@ class Builder:
             # Config decides how sources are read and shown (encoding, raw HTML, privacy
             # allowlist, base URL): start afresh.
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
-            self.search_memo = {}
+            self.search_memo, self.search_prints = {}, {}
         problems = Problems(self.site_dir)
         site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
         gc.freeze()
@@ -320,7 +321,7 @@ class Builder:
         if not site_same and defer_search and self.data_outputs.get("search"):
             reuse, stale = {**(reuse or {}), "search": self.data_outputs["search"]}, True
         need_index = reuse is None or "search" not in reuse
-        search_memo = {"old": self.search_memo}
+        search_memo = self._search_memo()
         links: dict = {}
         try:
             htmls, index = parallel.render_pages(
@@ -349,7 +350,7 @@ class Builder:
         if "new" in memo:
             self.data_memo = memo["new"]
         if "new" in search_memo:
-            self.search_memo = search_memo["new"]
+            self.search_memo, self.search_prints = search_memo["new"], search_memo["prints_new"]
         self.search_stale = stale
         self.pages = pages
         self.site = site
@@ -382,6 +383,13 @@ class Builder:
         self.data_memo = {(k[0], id(v[0]), id(v[1])): v for k, v in old.items()}
         self.search_memo = {searchfiles.memo_key(v): v for v in getattr(self, "search_memo", {}).values()}
 
+    def _search_memo(self) -> dict:
+        """What the search index keeps from the last build: its segments, and its display
+        files with what they were made from (see :func:`searchfiles.display_files`)."""
+        return {"old": self.search_memo, "prints": self.search_prints,
+                "reuse": {path: content for path, content in self.data_outputs.get("search", ())
+                          if not isinstance(content, Staged)}}
+
     def refresh_search(self, cancel: Callable[[], bool] | None = None) -> dict[str, bytes | Path] | None:
         """Bring a deferred search index up to date; returns the new outputs.
 
@@ -396,12 +404,13 @@ class Builder:
                 raise search.Cancelled
             # let the server's threads answer requests between slices of this work
             time.sleep(0)
-        memo = {"old": self.search_memo}
+        memo = self._search_memo()
         try:
             files = searchfiles.index_files(self.site, check, memo)
         except search.Cancelled:
             return None
-        self.search_memo = memo.get("new", self.search_memo)
+        if "new" in memo:
+            self.search_memo, self.search_prints = memo["new"], memo["prints_new"]
         outputs = {k: v for k, v in self.outputs.items()
                    if k not in {path for path, _ in self.data_outputs.get("search", ())}}
         outputs.update(files)

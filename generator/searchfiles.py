@@ -20,6 +20,8 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from array import array
+from bisect import bisect_right
+from pathlib import Path
 from operator import sub
 from typing import Callable, Iterator
 
@@ -81,6 +83,7 @@ class Segment:
     metas: str
     text: str
     ends: array
+    digest: str                    # of metas, text and ends: names them in file prints
     facets: list[tuple]            # (kind, year, issuer, topic, validity) per record
     text_chars: int
     text_bytes: int
@@ -193,9 +196,11 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
     for chunk in chunks:
         end += len(chunk)
         ends.append(end)
+    metas_json, text = json.dumps(metas, ensure_ascii=False, separators=(",", ":")), "".join(chunks)
+    digest = hashlib.blake2b(metas_json.encode() + b"\0" + text.encode() + b"\0" + ends.tobytes(),
+                             digest_size=16).hexdigest()
     return Segment(len(records), Packed.of(postings), Packed.of(positions), runs, keep,
-                   site_characters(records, check),
-                   json.dumps(metas, ensure_ascii=False, separators=(",", ":")), "".join(chunks), ends, [(r.kind, r.year, r.issuer, r.topic, r.validity) for r in records],
+                   site_characters(records, check), metas_json, text, ends, digest, [(r.kind, r.year, r.issuer, r.topic, r.validity) for r in records],
                    text_chars, text_bytes)
 
 
@@ -253,7 +258,7 @@ def _json(data) -> bytes:
 class SearchIndex:
     """The index files (path under ``search/index/`` → bytes) and figures about them."""
 
-    files: dict[str, bytes]
+    files: dict[str, bytes | Path]   # Path: the last build's file, unchanged
     records: int
     terms: int
     vocabulary: int
@@ -296,7 +301,9 @@ def _varint_fixed(n: int, width: int) -> str:
 
 def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None) -> SearchIndex:
     """Build every index file for ``site``; ``check()`` is called now and then and may
-    raise :class:`~generator.search.Cancelled`; ``memo``: see :func:`site_segments`."""
+    raise :class:`~generator.search.Cancelled`. ``memo``: see :func:`site_segments`; an
+    incremental build also passes the last build's display file prints as "prints" and
+    its files as "reuse" (:func:`display_files`), and gets this build's in "prints_new"."""
     segments = site_segments(site, check, memo)
     offsets, total = [], 0
     for seg in segments:
@@ -331,30 +338,24 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     files["py.json"] = _json(homophones(chars))
     check()
 
-    # display data and text chunks: record and chunk numbers made site-wide
-    metas: list[dict] = []
-    chunks: list[str] = []
-    for offset, seg in zip(offsets, segments):
-        base = len(chunks)
-        for meta in json.loads(seg.metas):
-            if "p" in meta:
-                meta["p"] += offset
-            for name in ("h", "b"):
-                if name in meta:
-                    meta[name][0] += base
-            metas.append(meta)
-        text, start = seg.text, 0
-        for end in seg.ends:
-            chunks.append(text[start:end])
-            start = end
-    for b in range(0, len(metas), BLOCK):
-        files[f"m/{b // BLOCK}.json"] = _json(metas[b:b + BLOCK])
-    for p in range(0, len(chunks), PACK):
-        files[f"c/{p // PACK}.json"] = _json(chunks[p:p + PACK])
+    bases, base = [], 0
+    for seg in segments:
+        bases.append(base)
+        base += len(seg.ends)
+    old_prints = memo.get("prints", {}) if memo is not None else {}
+    reuse = memo.get("reuse", {}) if memo is not None else {}
+    display, prints = display_files(segments, offsets, bases, old_prints, reuse)
+    if memo is not None:
+        memo["prints_new"] = prints
 
-    digest = hashlib.sha256()
+    # The content hash: of every file but the display files, which are a function of the
+    # segments (their digests) and where each starts (so reused files need not be read)
+    digest = hashlib.sha256(f"{CHUNK} {PACK} {BLOCK}\0".encode())
     for path in sorted(files):
         digest.update(path.encode() + b"\0" + files[path] + b"\0")
+    for seg, offset, base in zip(segments, offsets, bases):
+        digest.update(f"{seg.digest} {offset} {base}\0".encode())
+    files.update(display)
     manifest = {
         "format": FORMAT, "hash": digest.hexdigest()[:12], "records": total,
         "shards": shard_count, "positions": pos_count, "chunk": CHUNK, "pack": PACK, "block": BLOCK,
@@ -366,11 +367,60 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                        len(vocab), sum(s.text_chars for s in segments), sum(s.text_bytes for s in segments))
 
 
+def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
+                  old_prints: dict[str, tuple], reuse: dict[str, bytes | Path]
+                  ) -> tuple[dict[str, bytes | Path], dict[str, tuple]]:
+    """The display files: ``m/<n>.json`` (BLOCK records' display data) and ``c/<n>.json``
+    (PACK text chunks), with record and chunk numbers made site-wide.
+
+    A file's *print* names the segments it is made from and where each starts; a file
+    whose print is in ``old_prints`` (the last build's) is the last build's file, taken
+    from ``reuse`` (output path → content) rather than made again: after an edit, the
+    files of the segments before the edited one and, when it kept its size, after it."""
+    files: dict[str, bytes | Path] = {}
+    prints: dict[str, tuple] = {}
+    decoded: dict[int, list[dict]] = {}
+
+    def metas(i: int) -> list[dict]:
+        if i not in decoded:
+            decoded[i] = json.loads(segments[i].metas)
+            for meta in decoded[i]:
+                if "p" in meta:
+                    meta["p"] += offsets[i]
+                for name in ("h", "b"):
+                    if name in meta:
+                        meta[name][0] += bases[i]
+        return decoded[i]
+
+    def chunks(i: int, lo: int, hi: int) -> list[str]:
+        text, ends = segments[i].text, segments[i].ends
+        return [text[ends[k - 1] if k else 0:ends[k]] for k in range(lo, hi)]
+
+    sizes = ([s.records for s in segments], [len(s.ends) for s in segments])
+    for kind, per, starts, count in (("m", BLOCK, offsets, sizes[0]), ("c", PACK, bases, sizes[1])):
+        total = starts[-1] + count[-1] if segments else 0
+        for n, lo in enumerate(range(0, total, per)):
+            hi = min(lo + per, total)
+            parts = [i for i in range(bisect_right(starts, lo) - 1, bisect_right(starts, hi - 1))
+                     if count[i]]
+            name = f"{kind}/{n}.json"
+            prints[name] = stamp = tuple((segments[i].digest, offsets[i], bases[i]) for i in parts)
+            if old_prints.get(name) == stamp and INDEX_DIR + name in reuse:
+                files[name] = reuse[INDEX_DIR + name]
+                continue
+            items: list = []
+            for i in parts:
+                a, b = max(lo - starts[i], 0), min(hi - starts[i], count[i])
+                items += metas(i)[a:b] if kind == "m" else chunks(i, a, b)
+            files[name] = _json(items)
+    return files, prints
+
+
 def index_files(site: Site, check: Callable[[], None] = _no_check,
-                memo: dict | None = None) -> list[tuple[str, bytes]]:
+                memo: dict | None = None) -> list[tuple[str, bytes | Path]]:
     """(output path, bytes) of every search index file, in a fixed order."""
     return sorted(build_index(site, check, memo).files.items())
 
 
-__all__ = ["Packed", "SearchIndex", "Segment", "build_index", "index_files", "make_segment", "memo_key",
+__all__ = ["Packed", "SearchIndex", "Segment", "build_index", "display_files", "index_files", "make_segment", "memo_key",
            "segment_postings", "site_segments"]

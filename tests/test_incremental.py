@@ -219,3 +219,30 @@ def test_templates_that_may_read_a_body_are_found():
     }
     for source, expected in reads.items():
         assert _reads_body(env.parse(source)) is expected, source
+
+
+def test_search_display_files_are_made_again_only_for_the_edited_segment(make_site, monkeypatch):
+    # The m/ and c/ files whose records and text chunks come from unchanged segments,
+    # starting where they started, are the last build's, not made again; the result is
+    # the same as a fresh build, also when the edit shifts every later chunk.
+    from generator import searchfiles
+    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 2)
+    site = make_site()
+    for i in range(12):
+        site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(200)))
+    builder = Builder(site.root)
+    builder.build()
+    for body in ("".join(f"第5篇第{n}段，依申请公布。\n\n" for n in range(200)),     # same length
+                 "短了。\n"):                                                      # chunks shift
+        before = dict(builder.outputs)
+        site.document("d05", body=body)
+        builder.build()
+        display = [p for p in builder.outputs if p.startswith(("search/index/m/", "search/index/c/"))]
+        remade = [p for p in display if builder.outputs[p] is not before.get(p)]
+        fresh = Builder(site.root)
+        fresh.build()
+        assert outputs_equal(builder.outputs, fresh.outputs) == []
+        if body != "短了。\n":
+            assert 0 < len(remade) < len(display) / 3, (len(remade), len(display))
+        else:
+            assert len(remade) > len(display) / 3
