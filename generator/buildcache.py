@@ -200,6 +200,7 @@ class BuildCache:
         """The last build's Builder, its pages pointing at the files in ``output/``."""
         from .cachestore import Store
         from .incremental import Builder
+        from .writer import kept
         store = Store(self.dir)
         try:
             with open(self.dir / "builder.pickle", "rb") as f, _no_gc():
@@ -218,8 +219,8 @@ class BuildCache:
             return None
         self.store = store
         out = self.output_dir
-        builder.pages = {k: (inputs, out / k) for k, (inputs, _) in builder.pages.items()}
-        builder.data_outputs = {k: (out / k if k != "search" else [(p, out / p) for p in v])
+        builder.pages = {k: (inputs, kept(out, k)) for k, (inputs, _) in builder.pages.items()}
+        builder.data_outputs = {k: (kept(out, k) if k != "search" else [(p, kept(out, p)) for p in v])
                                 for k, v in builder.data_outputs.items()}
         return builder
 
@@ -376,10 +377,12 @@ def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
     came or went and no re-rendered page lost or gained an anchor, the other pages'
     links resolve as before: only the re-rendered pages (and sitemap.xml) are checked."""
     from .linkcheck import find_broken_links, parse_file
+    from .writer import Kept
     old_links: dict = builder.links
     files = outputs.files
+    prefix = str(output_dir) + os.sep
     reused = {rel for rel, content in files.items()
-              if rel in old_links and isinstance(content, Path) and content == output_dir / rel}
+              if rel in old_links and isinstance(content, Kept) and content.path == prefix + rel}
     pages = {rel: old_links[rel] for rel in reused}
     fresh = {rel for rel in files if rel.endswith((".html", ".htm")) and rel not in reused}
     # pages rendered by this build were read where they were rendered

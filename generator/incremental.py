@@ -422,7 +422,7 @@ class Builder:
 def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> list[str]:
     """Paths whose content differs between two output sets (for tests)."""
     def data(v):
-        return v.read_bytes() if isinstance(v, Path) else v
+        return v if isinstance(v, bytes) else v.read_bytes()
     return sorted(p for p in set(a) | set(b) if p not in a or p not in b or data(a[p]) != data(b[p]))
 
 
