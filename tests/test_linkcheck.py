@@ -2,6 +2,7 @@
 ones are warnings, or errors with --strict (then nothing is written)."""
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import MINIMAL_CONFIG, REPO
 from generator.build import build_site, check_site
-from generator.linkcheck import LINK_ATTRIBUTES, check_folder, find_broken_links, main, parse_page
+from generator.linkcheck import LINK_ATTRIBUTES, PageLinks, check_folder, find_broken_links, main, parse_page
 from generator.problems import BuildFailed
 
 
@@ -212,3 +213,39 @@ def test_page_links_survive_pickling_packed():
         before = (set(links.ids), list(links.links))
         links.pack()
         assert (links.ids, links.links) == before
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
+    # The check remembers what each link resolved to and shares that between pages of
+    # a folder, and between pages whose links go up to the same folder (../../a/ from
+    # two document folders). Checking every page in one call must therefore find what
+    # checking each page on its own finds, for links of every shape.
+    rng = random.Random(seed)
+    folders = ["", "a", "a/b", "a/b/c", "documents/d1", "documents/d2", "units/u1/page/2"]
+    files: dict[str, bytes] = {(f + "/" if f else "") + "index.html": b"" for f in folders}
+    files["a/x.html"] = files["a/b/y.html"] = b""                 # two pages in one folder
+    targets = ["", "a/", "a", "a/b/", "a/x.html", "a/b/c/", "documents/d1/", "documents/d3/",
+               "units/u1/page/2/", "nope/", "./a/", "a/../a/b/", "a//b/", ".", "..", " a/", "a/ ",
+               "x:y", "https://www.example.gov.cn/a/", "https://other.example/", "/a/", "/"]
+    specials = ["", "#p1", "#no", "?x", " #no", "../", "../../", "../#p1", "../?x"]
+    pages = {}
+    for page in files:
+        links = []
+        for line in range(rng.randint(0, 14)):
+            target = rng.choice(targets)
+            href = ("../" * rng.randint(0, 4) if not target.startswith(("h", "/", "x:")) else "") + target
+            href += rng.choice(["", "#p1", "#nope", "#top", "?q=1", "?q#p1"])
+            href = rng.choice(specials) if rng.random() < 0.1 else (" " + href if rng.random() < 0.05 else href)
+            links.append((href, line + 1))
+        pages[page] = (links, set(rng.sample(["p1", "top", "p2"], rng.randint(1, 2))))
+
+    def known():
+        return {p: PageLinks(set(ids), list(links)) for p, (links, ids) in pages.items()}
+
+    base = "https://www.example.gov.cn/"
+    together = find_broken_links(files, base, known())
+    alone = sorted((b for p in pages for b in find_broken_links(files, base, known(), only={p})),
+                   key=lambda b: (b.page, b.line, b.href))
+    assert together == alone
+    assert together                          # the shapes above include broken ones
