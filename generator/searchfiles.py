@@ -286,7 +286,8 @@ def _facet_columns(facets: list[tuple]) -> list[dict]:
         width = 1
         while 64 ** width <= len(values):
             width += 1
-        column = "".join(_varint_fixed(c, width) for c in codes)
+        spelled = [_varint_fixed(c, width) for c in range(len(values) + 1)]   # a handful of codes
+        column = "".join([spelled[c] for c in codes])
         columns.append({"key": key, "label": label, "values": values, "width": width, "col": column})
     return columns
 
