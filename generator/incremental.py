@@ -252,6 +252,7 @@ class Builder:
         self.data_memo: dict = {}
         self.search_memo: dict = {}          # search index segments (see searchfiles)
         self.search_prints: dict = {}        # what the display files were made from (ditto)
+        self.search_readings: dict = {}      # pinyin readings of the search vocabulary (ditto)
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
         self.last_outputs = None            # the last build's Outputs (with their origins)
@@ -285,7 +286,7 @@ class Builder:
             # Config decides how sources are read and shown (encoding, raw HTML, privacy
             # allowlist, base URL): start afresh.
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
-            self.search_memo, self.search_prints = {}, {}
+            self.search_memo, self.search_prints, self.search_readings = {}, {}, {}
         problems = Problems(self.site_dir)
         site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
         gc.freeze()
@@ -364,7 +365,7 @@ class Builder:
         if "new" in memo:
             self.data_memo = memo["new"]
         if "new" in search_memo:
-            self.search_memo, self.search_prints = search_memo["new"], search_memo["prints_new"]
+            self._keep_search(search_memo)
         self.search_stale = stale
         self.pages = pages
         self.site = site
@@ -400,9 +401,13 @@ class Builder:
     def _search_memo(self) -> dict:
         """What the search index keeps from the last build: its segments, and its display
         files with what they were made from (see :func:`searchfiles.display_files`)."""
-        return {"old": self.search_memo, "prints": self.search_prints,
+        return {"old": self.search_memo, "prints": self.search_prints, "readings": self.search_readings,
                 "reuse": {path: content for path, content in self.data_outputs.get("search", ())
                           if not isinstance(content, Staged)}}
+
+    def _keep_search(self, memo: dict) -> None:
+        self.search_memo, self.search_prints = memo["new"], memo["prints_new"]
+        self.search_readings = memo["readings_new"]
 
     def refresh_search(self, cancel: Callable[[], bool] | None = None) -> dict[str, bytes | Path] | None:
         """Bring a deferred search index up to date; returns the new outputs.
@@ -424,7 +429,7 @@ class Builder:
         except search.Cancelled:
             return None
         if "new" in memo:
-            self.search_memo, self.search_prints = memo["new"], memo["prints_new"]
+            self._keep_search(memo)
         outputs = {k: v for k, v in self.outputs.items()
                    if k not in {path for path, _ in self.data_outputs.get("search", ())}}
         outputs.update(files)

@@ -304,7 +304,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     """Build every index file for ``site``; ``check()`` is called now and then and may
     raise :class:`~generator.search.Cancelled`. ``memo``: see :func:`site_segments`; an
     incremental build also passes the last build's display file prints as "prints" and
-    its files as "reuse" (:func:`display_files`), and gets this build's in "prints_new"."""
+    its files as "reuse" (:func:`display_files`), and the pinyin readings of its
+    vocabulary as "readings", and gets this build's in "prints_new" and "readings_new"."""
     segments = site_segments(site, check, memo)
     offsets, total = [], 0
     for seg in segments:
@@ -332,7 +333,10 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         runs.update(seg.runs)
         keep |= seg.keep
         chars |= seg.chars
-    vocab = choose_vocabulary(runs, keep, check)
+    seen: dict[str, list[str]] = {}
+    vocab = choose_vocabulary(runs, keep, check, memo.get("readings") if memo is not None else None, seen)
+    if memo is not None:
+        memo["readings_new"] = seen
     pshards, split = pinyin_shards(vocab)
     for key, entries in pshards.items():
         files[f"p/{key}.json"] = _json(entries)
