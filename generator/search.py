@@ -46,6 +46,7 @@ a fixed order and nothing depends on the clock or on hash seeds.
 """
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ NGRAM_MIN, NGRAM_MAX = 2, 6
 MAX_VOCAB = 40_000     # pinyin vocabulary entries kept (most frequent first)
 PINYIN_SPLIT = 12_000  # a pinyin file larger than this is split by three letters
 DOMINANT = 0.9         # a neighbour this frequent makes a run part of a longer word
+FEW = 8                # runs seen this often or less: their pieces counted one by one, in C
 KEY_NAME_MAX = 12      # unit names, issuers, topics up to this length are always in the vocabulary
 
 TYPES = ("文件", "政策解读", "任务分工")
@@ -443,29 +445,48 @@ def choose_vocabulary(runs: Counter[str], keep: set[str], check: Callable[[], No
     ``known``: readings found by an earlier build (word → readings); pypinyin takes
     about 25 µs a word, a second for a full vocabulary. ``seen`` receives the readings
     of every word chosen now, for the next build."""
-    grams: Counter[str] = Counter()
     check()
+    # Every 2–7-character piece of every run, counted with its run's count: a loop over
+    # every position of every distinct run (seconds for a big site of real text). Runs
+    # seen a few times are counted by Counter's C loop, once per time; the few frequent
+    # ones by hand, with their count.
+    top = NGRAM_MAX + 1                 # one longer than kept: the neighbours' counts
+    grams: Counter[str] = Counter()
+    few = [(run, n) for run, n in runs.items() if n <= FEW]
+    for length in range(NGRAM_MIN, top + 1):
+        grams.update(run[i:i + length] for run, n in few for _ in range(n)
+                     for i in range(len(run) - length + 1))
+    get = grams.get
     for run, n in runs.items():
-        size = len(run)
-        for length in range(NGRAM_MIN, min(NGRAM_MAX + 1, size) + 1):
-            for i in range(size - length + 1):
-                grams[run[i:i + length]] += n
+        if n > FEW:
+            size = len(run)
+            for length in range(NGRAM_MIN, min(top, size) + 1):
+                for i in range(size - length + 1):
+                    g = run[i:i + length]
+                    grams[g] = get(g, 0) + n
+    check()
+    # Only pieces seen at least twice can be chosen, and a neighbour seen once never
+    # rules one out (1 <= DOMINANT * 2): the rest of the work is over those only.
+    frequent = {g: c for g, c in grams.items() if c >= 2}
     # how often a run is preceded (followed) by its most frequent neighbour: the count of
     # the one-character-longer run
-    before: Counter[str] = Counter()
-    after: Counter[str] = Counter()
-    for g, c in grams.items():
+    before: dict[str, int] = {}
+    after: dict[str, int] = {}
+    for g, c in frequent.items():
         if len(g) > NGRAM_MIN:
-            if c > before[g[1:]]:
+            if c > before.get(g[1:], 0):
                 before[g[1:]] = c
-            if c > after[g[:-1]]:
+            if c > after.get(g[:-1], 0):
                 after[g[:-1]] = c
     # a word-like run stands between varying neighbours (accessor variety): 政务公开 is
     # kept, 务公开 (nearly always after 政) and 依申请公 (always before 开) are not
-    chosen = [(g, c) for g, c in grams.items()
-              if c >= 2 and len(g) <= NGRAM_MAX and before[g] <= DOMINANT * c and after[g] <= DOMINANT * c]
-    chosen.sort(key=lambda gc: (-gc[1], len(gc[0]), gc[0]))
-    chosen = chosen[:MAX_VOCAB]
+    chosen = [(g, c) for g, c in frequent.items()
+              if len(g) <= NGRAM_MAX and before.get(g, 0) <= DOMINANT * c and after.get(g, 0) <= DOMINANT * c]
+
+    def order(gc: tuple[str, int]) -> tuple:
+        return (-gc[1], len(gc[0]), gc[0])
+    chosen = (heapq.nsmallest(MAX_VOCAB, chosen, key=order) if len(chosen) > MAX_VOCAB
+              else sorted(chosen, key=order))
     have = {g for g, _ in chosen}
     chosen += sorted((k, grams.get(k, 1)) for k in keep if k not in have)
     check()

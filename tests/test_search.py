@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -288,3 +290,34 @@ def test_index_is_the_same_whatever_the_hash_seed(make_site, tmp_path):
                         for p in sorted((out / "search").rglob("*")) if p.is_file()})
     assert digests[0] == digests[1]
     assert len(digests[0]) > 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("cap", [60, 100_000])
+def test_vocabulary_is_the_plain_definition(monkeypatch, seed, cap):
+    # choose_vocabulary counts in C where it can and looks only at pieces seen twice; its
+    # choice must be the plain one: every 2–7-character piece counted with its run's
+    # count, kept when seen twice and not nearly always next to the same character,
+    # most frequent first, at most MAX_VOCAB (once small, so that not all are kept).
+    rng = random.Random(seed)
+    alphabet = "政务公开依申请信息发布平台工作要点"
+    runs = Counter()
+    for _ in range(400):
+        runs["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))] += rng.choice([1, 1, 2, 3, 9, 30])
+    monkeypatch.setattr(search, "MAX_VOCAB", cap)
+    monkeypatch.setattr(search, "readings", lambda word: [" ".join(word)])
+    grams: Counter = Counter()
+    for run, n in runs.items():
+        for length in range(2, 8):
+            for i in range(len(run) - length + 1):
+                grams[run[i:i + length]] += n
+
+    def neighbour(g: str, side: int) -> int:
+        return max([c for x, c in grams.items() if len(x) == len(g) + 1
+                    and (x[1:] == g if side < 0 else x[:-1] == g)], default=0)
+
+    plain = sorted(((g, c) for g, c in grams.items() if c >= 2 and len(g) <= 6
+                    and neighbour(g, -1) <= 0.9 * c and neighbour(g, 1) <= 0.9 * c),
+                   key=lambda gc: (-gc[1], len(gc[0]), gc[0]))[:cap]
+    chosen = search.choose_vocabulary(runs, {"依申请公开工作"})
+    assert [w for w, _ in chosen] == [g for g, _ in plain] + sorted({"依申请公开工作"} - {g for g, _ in plain})
