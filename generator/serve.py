@@ -96,9 +96,17 @@ class Preview:
         self.errors: list[Problem] = []
         self.version = 0
         self.changed = threading.Condition()
+        self.closed = False                   # the server is stopping: event streams end
         self.last_seconds = 0.0
         self.base_path = "/"
         self.untidy = False
+
+    def close(self) -> None:
+        """End the pages' event streams (the server is stopping): their threads would
+        otherwise wait on, sending keep-alives, for as long as a page stays open."""
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
 
     def rebuild(self, refresh_search: bool = True) -> bool:
         """Build; publish the new outputs (or the errors) and wake the waiting pages.
@@ -274,8 +282,10 @@ def make_handler(preview: Preview):
             try:
                 while True:
                     with preview.changed:
-                        if preview.version == seen:
+                        if preview.version == seen and not preview.closed:
                             preview.changed.wait(timeout=15)
+                        if preview.closed:
+                            return
                         version = preview.version
                     if version != seen:
                         self.wfile.write(f"data: {version}\n\n".encode())
@@ -407,5 +417,6 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        preview.close()
         watcher.stop()
         server.server_close()

@@ -41,6 +41,7 @@ class Running:
         raise AssertionError("no rebuild happened")
 
     def stop(self):
+        self.preview.close()
         self.watcher.stop()
         assert not self.watcher.thread.is_alive()      # a rebuild under way was finished
         self.server.shutdown()
@@ -212,3 +213,24 @@ def test_stop_waits_for_the_rebuild_under_way(make_site, running):
     site.document("a", body="停止后的修改。\n")
     time.sleep(0.3)
     assert r.preview.version == version
+
+
+def test_event_streams_end_when_the_server_stops(make_site, running):
+    # An open page keeps an event stream (and its server thread) waiting for rebuilds;
+    # stopping the server ends it instead of leaving the thread sending keep-alives.
+    site = make_site()
+    site.document("a")
+    r = running(site)
+    conn = http.client.HTTPConnection("127.0.0.1", r.port, timeout=5)
+    conn.request("GET", "/__gongkai__/events")
+    stream = conn.getresponse()
+    assert stream.fp.readline().startswith(b"data: ")      # the current build version
+    handlers = [t for t in threading.enumerate() if "process_request" in t.name and t.is_alive()]
+    assert handlers
+    started = time.monotonic()
+    r.stop()
+    for t in handlers:
+        t.join(timeout=5)
+    assert not any(t.is_alive() for t in handlers)
+    assert time.monotonic() - started < 4                  # not the 15 s keep-alive wait
+    conn.close()
