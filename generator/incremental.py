@@ -39,7 +39,7 @@ from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .site import Site, TaskRow, load_site
 from .stamps import Stamps
-from .writer import Staged, stage_files
+from .writer import Staged, content_bytes, stage_files
 
 # Per-site working files (never published, never sources): see generator/stamps.py.
 CACHE_DIR = ".gongkai-cache"
@@ -189,7 +189,7 @@ def same(a: Any, b: Any, body: bool = True) -> bool:
         # strings and numbers made again by the planner; both are tested inline (most of
         # a big site's comparisons: a call for each cost a second at 10,000 documents)
         for x, y in zip(a, b):
-            if x is not y and (not _equal_scalars(x, y) if type(x) in _SCALARS else not same(x, y, body)):
+            if x is not y and not (type(y) is type(x) and x == y if type(x) in _SCALARS else same(x, y, body)):
                 return False
         return True
     if isinstance(a, dict):
@@ -197,7 +197,7 @@ def same(a: Any, b: Any, body: bool = True) -> bool:
             return False
         for k, x in a.items():
             y = b[k]
-            if x is not y and (not _equal_scalars(x, y) if type(x) in _SCALARS else not same(x, y, body)):
+            if x is not y and not (type(y) is type(x) and x == y if type(x) in _SCALARS else same(x, y, body)):
                 return False
         return True
     if isinstance(a, Document):
@@ -216,10 +216,6 @@ def same(a: Any, b: Any, body: bool = True) -> bool:
 
 # values compared by ==, without looking further
 _SCALARS = frozenset({str, int, float, bool, type(None), bytes, datetime.date, datetime.datetime})
-
-
-def _equal_scalars(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
 
 
 # every field of a document but the body ones (front matter is compared through the
@@ -440,9 +436,8 @@ class Builder:
 
 def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> list[str]:
     """Paths whose content differs between two output sets (for tests)."""
-    def data(v):
-        return v if isinstance(v, bytes) else v.read_bytes()
-    return sorted(p for p in set(a) | set(b) if p not in a or p not in b or data(a[p]) != data(b[p]))
+    return sorted(p for p in set(a) | set(b)
+                  if p not in a or p not in b or content_bytes(a[p]) != content_bytes(b[p]))
 
 
 __all__ = ["Builder", "LoadCache", "outputs_equal", "same", "template_closure"]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 from .linkcheck import PageLinks, parse_page
 from .problems import Problem, Problems
 from .render import TemplateProblem, make_environment, render_page
-from .writer import Staged, stage_file
+from .writer import Staged, stage_or_keep
 
 if TYPE_CHECKING:
     from .pages import Page
@@ -136,7 +136,7 @@ def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], 
                 out.append((t, None))
                 continue
             read = parse_page(html.decode("utf-8", "replace")) if links is not None else None
-            out.append(((stage_file(stage, page.output, html) or html) if stage is not None else html, read))
+            out.append((stage_or_keep(stage, page.output, html), read))
         return out
 
     if can_fork(len(pages)):

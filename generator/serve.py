@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from .content.sources import is_editor_temp
 from .incremental import Builder
 from .problems import BuildFailed, Problem
+from .writer import content_bytes
 
 EVENTS = "/__gongkai__/events"
 STATE = "/__gongkai__/state"
@@ -253,7 +254,7 @@ def make_handler(preview: Preview):
                                             b"<body></body></html>")
                     return self._send(500, TYPES[".html"], body, head)
                 return self._send(404, "text/plain; charset=utf-8", "页面未找到".encode(), head)
-            data = content.read_bytes() if isinstance(content, Path) else content
+            data = content_bytes(content)
             suffix = posixpath.splitext(key)[1].lower()
             ctype = TYPES.get(suffix) or mimetypes.guess_type(key)[0] or "application/octet-stream"
             if suffix == ".html":

@@ -56,18 +56,18 @@ class Kept(os.PathLike):
     def __fspath__(self) -> str:
         return self.path
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Kept) and other.path == self.path
-
-    def __hash__(self) -> int:
-        return hash(self.path)
-
     def __repr__(self) -> str:
         return f"Kept({self.path!r})"
 
     def read_bytes(self) -> bytes:
         with open(self.path, "rb") as f:
             return f.read()
+
+
+def content_bytes(content: "bytes | Path | Kept") -> bytes:
+    """The bytes of an output: given as bytes, or as a file to read (a source to copy,
+    or a file of output/ taken over)."""
+    return content if isinstance(content, bytes) else content.read_bytes()
 
 
 def kept(output_dir: Path, rel: str) -> Kept:
@@ -109,13 +109,16 @@ def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
         return None
 
 
+def stage_or_keep(folder: Path | None, rel: str, data: bytes) -> bytes | Staged:
+    """``data`` written into the staging folder now, when there is one (a full build);
+    without one, or where the path cannot be a file, the bytes themselves."""
+    return (stage_file(folder, rel, data) or data) if folder is not None else data
+
+
 def stage_files(folder: Path | None, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes | Staged]]:
-    """``files`` written into the staging folder now, when there is one (a full build
-    writes the search index there while workers render, instead of holding its bytes
-    until every page is done); without a folder, as they are."""
-    if folder is None:
-        return files
-    return [(rel, stage_file(folder, rel, data) or data) for rel, data in files]
+    """:func:`stage_or_keep` for each file (a full build writes the search index there
+    while workers render, instead of holding its bytes until every page is done)."""
+    return [(rel, stage_or_keep(folder, rel, data)) for rel, data in files]
 
 
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
@@ -150,7 +153,7 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
                 if target.parent not in made:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     made.add(target.parent)
-                content = _write(target, content.read_bytes() if isinstance(content, Path) else content)
+                content = _write(target, content_bytes(content))
             total += content.size
             manifest[rel] = content.digest
             written[rel] = content.stat
@@ -197,7 +200,7 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
                 manifest_out[rel], written_out[rel] = previous[rel], known
                 total += st.st_size
                 continue
-            data = content.read_bytes() if isinstance(content, Path) else content
+            data = content_bytes(content)
             digest = hashlib.sha256(data).hexdigest()
             total += len(data)
             manifest_out[rel] = digest
@@ -234,5 +237,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["Kept", "StaleOutput", "Staged", "kept", "WRITING", "stage_file", "stage_files", "staging_folder", "start_staging",
-           "write_atomic", "write_changes"]
+__all__ = ["Kept", "StaleOutput", "Staged", "WRITING", "content_bytes", "kept", "stage_file", "stage_files",
+           "stage_or_keep", "staging_folder", "start_staging", "write_atomic", "write_changes"]
