@@ -426,8 +426,8 @@ class Builder:
             return None
         if "new" in memo:
             self._keep_search(memo)
-        outputs = {k: v for k, v in self.outputs.items()
-                   if k not in {path for path, _ in self.data_outputs.get("search", ())}}
+        old_files = {path for path, _ in self.data_outputs.get("search", ())}
+        outputs = {k: v for k, v in self.outputs.items() if k not in old_files}
         outputs.update(files)
         self.data_outputs["search"] = list(files)
         self.outputs, self.search_stale = outputs, False

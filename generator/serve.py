@@ -98,7 +98,8 @@ class Preview:
         self.version = 0
         self.changed = threading.Condition()
         self.closed = False                   # the server is stopping: event streams end
-        self.last_seconds = 0.0
+        self.last_seconds = 0.0               # the last rebuild's pages
+        self.last_search_seconds = 0.0        # the last refresh of the search index
         self.base_path = "/"
         self.untidy = False
 
@@ -166,6 +167,7 @@ class Preview:
         turned true first (a newer save is waiting: its build comes first)."""
         if not self.builder.search_stale:
             return True
+        start = time.perf_counter()
         try:
             outputs = self.builder.refresh_search(cancel)
         except Exception as e:  # noqa: BLE001 - the preview must stay up
@@ -175,6 +177,8 @@ class Preview:
             return False
         with self.changed:
             self.outputs = outputs          # no reload: only the search index changed
+        self.last_search_seconds = time.perf_counter() - start
+        print(f"搜索索引已更新，用时 {self.last_search_seconds * 1000:.0f} 毫秒", file=sys.stderr)
         return True
 
     def lookup(self, raw_path: str) -> tuple[int, str, bytes | Path | None]:
