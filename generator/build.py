@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
+from .collector import no_gc
 from .buildcache import MANIFEST
 from .writer import Staged, StaleOutput, stage_files, start_staging, write_atomic
 from .problems import BuildFailed, Problems
@@ -209,11 +210,12 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
             problems.items.clear()
             check_output_dir(site_dir, output_dir, problems)
             print("（output/ 在上次构建后被改动过，这次完整构建）", file=sys.stderr)
-    site = load_site(site_dir, problems, drafts=drafts)
-    if site is None or problems.has_errors():
-        raise BuildFailed(problems)
     # The loaded site lives until the end: the collector need not walk it again and again.
-    gc.freeze()
+    with no_gc(freeze=True):
+        site = load_site(site_dir, problems, drafts=drafts)
+    if site is None or problems.has_errors():
+        gc.unfreeze()
+        raise BuildFailed(problems)
     try:
         return _render_and_write(site, site_dir, output_dir, drafts, problems, strict, start)
     finally:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .collector import no_gc
 from .problems import Problem
 from .stamps import Stamps
 
@@ -46,20 +47,6 @@ FORMAT = 1
 # fast, without loading Jinja, Markdown or the pinyin tables)
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
 LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "segno", "pypinyin", "nh3")
-
-
-@contextmanager
-def _no_gc():
-    """Cyclic garbage collection off: reading the cache of a big site back creates
-    millions of objects, and the collector ran over all of them again and again (8.6 s
-    instead of 2.1 s for 10,000 documents). Nothing read is garbage."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @lru_cache(maxsize=1)
@@ -151,9 +138,8 @@ class BuildCache:
     # ---------------------------------------------------------------- reading
     def _load(self, name: str):
         try:
-            with open(self.dir / name, "rb") as f, _no_gc():
+            with open(self.dir / name, "rb") as f, no_gc(freeze=True):   # see builder()
                 value = pickle.load(f)
-                gc.freeze()        # see builder(): the collector need not walk what was read
         except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
             return None
         return value
@@ -203,16 +189,14 @@ class BuildCache:
         from .writer import kept
         store = Store(self.dir)
         try:
-            with open(self.dir / "builder.pickle", "rb") as f, _no_gc():
+            # the collector stays off the millions of objects read (build_with_cache
+            # unfreezes them when the build is over)
+            with open(self.dir / "builder.pickle", "rb") as f, no_gc(freeze=True):
                 header = pickle.load(f)
                 if not (isinstance(header, tuple) and len(header) == 2 and header[0] == self.key
                         and store.read(header[1])):
                     return None
                 builder = store.load_with(f)
-                # keep the collector off the millions of objects just read (build_with_cache
-                # unfreezes them when the build is over); frozen before the collector is on
-                # again, or its first pass walks them all (0.7 s at 10,000 documents)
-                gc.freeze()
         except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
             return None
         if not isinstance(builder, Builder):
@@ -244,7 +228,7 @@ class BuildCache:
             store = self.store if self.store is not None else Store(self.dir)
             tmp = self.dir / f".builder.pickle.tmp-{os.getpid()}"
             try:
-                with _no_gc():
+                with no_gc():
                     store.save(list(roots(builder)))
                     with open(tmp, "wb") as f:
                         pickle.dump((self.key, store.state()), f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -268,7 +252,7 @@ class BuildCache:
 
     def _dump(self, name: str, value) -> None:
         tmp = self.dir / f".{name}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as f, _no_gc():
+        with open(tmp, "wb") as f, no_gc():
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(self.dir / name)
 

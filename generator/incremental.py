@@ -30,6 +30,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .build import DATA_OUTPUTS, collect_outputs
+from .collector import no_gc
 from .content.documents import Document
 from .content.interpretations import Interpretation
 from .content.units import Unit
@@ -284,8 +285,8 @@ class Builder:
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
             self.search_memo, self.search_prints, self.search_readings = {}, {}, {}
         problems = Problems(self.site_dir)
-        site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
-        gc.freeze()
+        with no_gc(freeze=True):
+            site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
                                          for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         stamps.end()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pypinyin import Style, lazy_pinyin
 
 from . import privacy
+from .collector import no_gc
 from .config import Config, load_config
 from .content.documents import Document, load_document, markdown_converter
 from .content.sources import source_encoding
@@ -85,8 +86,10 @@ def load_site(site_dir: Path, problems: Problems, drafts: bool = False,
               cache: "LoadCache | None" = None) -> Site | None:
     """Load and resolve a whole site; None when any error was reported."""
     config = load_config(site_dir, problems)
-    # config.yaml decides how the other sources are decoded (source_encoding).
-    with source_encoding(config.source_encoding if config else "utf-8"):
+    # config.yaml decides how the other sources are decoded (source_encoding). Loading
+    # makes the site's long-lived objects: the collector waits (builders also freeze
+    # them, see generator.collector).
+    with source_encoding(config.source_encoding if config else "utf-8"), no_gc():
         return _load_content(site_dir, config, problems, drafts, cache)
 
 
