@@ -17,7 +17,7 @@ from pathlib import Path
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .collector import no_gc
 from .buildcache import MANIFEST
-from .writer import Staged, StaleOutput, stage_files, start_staging, write_atomic
+from .writer import Staged, StaleOutput, stager, start_staging, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -113,7 +113,7 @@ def collect_outputs(site: Site, problems: Problems,
         try:
             htmls, built = parallel.render_pages(
                 site, list(site.pages),
-                lambda: stage_files(stage, searchfiles.index_files(site)) if index is None else index,
+                lambda: searchfiles.index_files(site, put=stager(stage)) if index is None else index,
                 links=outputs.links, stage=stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)

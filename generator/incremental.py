@@ -40,7 +40,7 @@ from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .site import Site, TaskRow, load_site
 from .stamps import Stamps
-from .writer import Staged, content_bytes, stage_files
+from .writer import Staged, content_bytes, stager
 
 # Per-site working files (never published, never sources): see generator/stamps.py.
 CACHE_DIR = ".gongkai-cache"
@@ -338,7 +338,7 @@ class Builder:
         try:
             htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
-                lambda: (stage_files(self.stage, searchfiles.index_files(site, memo=search_memo))
+                lambda: (searchfiles.index_files(site, memo=search_memo, put=stager(self.stage))
                          if need_index else None), env=env,
                 links=links, stage=self.stage)
         except TemplateProblem as t:

@@ -23,7 +23,7 @@ from array import array
 from bisect import bisect_right
 from pathlib import Path
 from operator import sub
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record, _field_terms,
                      _no_check, _SMALL, choose_vocabulary, document_records, homophones,
@@ -300,30 +300,45 @@ def _varint_fixed(n: int, width: int) -> str:
     return out
 
 
-def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None) -> SearchIndex:
+def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,
+                put: Callable[[str, bytes], Any] | None = None) -> SearchIndex:
     """Build every index file for ``site``; ``check()`` is called now and then and may
     raise :class:`~generator.search.Cancelled`. ``memo``: see :func:`site_segments`; an
     incremental build also passes the last build's display file prints as "prints" and
     its files as "reuse" (:func:`display_files`), and the pinyin readings of its
-    vocabulary as "readings", and gets this build's in "prints_new" and "readings_new"."""
+    vocabulary as "readings", and gets this build's in "prints_new" and "readings_new".
+
+    ``put(output path, bytes)``, when given, takes each file as soon as it is made and
+    returns what stands for it in ``files`` (a full build writes it into the staging
+    folder): the bytes of 10,000 documents' index, 315 MB, are then never all held."""
     segments = site_segments(site, check, memo)
     offsets, total = [], 0
     for seg in segments:
         offsets.append(total)
         total += seg.records
-    files: dict[str, bytes] = {}
+    files: dict[str, Any] = {}
+    sums: dict[str, str] = {}        # SHA-256 of the files the content hash covers
+
+    def add(name: str, data: bytes) -> None:
+        kept = put(INDEX_DIR + name, data) if put is not None else data
+        # a file written by put() carries its SHA-256 (writer.Staged): not hashed twice
+        sums[name] = getattr(kept, "digest", None) or hashlib.sha256(data).hexdigest()
+        files[name] = kept
 
     check()
-    postings = _join([(o, s.postings) for o, s in zip(offsets, segments)])
-    positions = _join([(o, s.positions) for o, s in zip(offsets, segments)])
-    shard_count, shards = shard_terms(postings)
-    width = len(f"{shard_count - 1:x}")
-    for i, terms in shards.items():
-        files[f"t/{i:0{width}x}.json"] = _json(terms)
-    pos_count, pos_shards = shard_terms(positions)
-    width = len(f"{pos_count - 1:x}")
-    for i, terms in pos_shards.items():
-        files[f"q/{i:0{width}x}.json"] = _json(terms)
+    # One table at a time, let go once its files are made: the joined postings of a big
+    # site are hundreds of MB
+    for prefix, packed in (("t", "postings"), ("q", "positions")):
+        shard_count, shards = shard_terms(_join([(o, getattr(s, packed)) for o, s in zip(offsets, segments)]))
+        if prefix == "t":
+            term_count = sum(len(terms) for terms in shards.values())
+            counts = {"shards": shard_count}
+        else:
+            counts["positions"] = shard_count
+        width = len(f"{shard_count - 1:x}")
+        for i in range(shard_count):
+            add(f"{prefix}/{i:0{width}x}.json", _json(shards.pop(i)))
+        del shards
     check()
 
     runs: Counter = Counter()
@@ -339,8 +354,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         memo["readings_new"] = seen
     pshards, split = pinyin_shards(vocab)
     for key, entries in pshards.items():
-        files[f"p/{key}.json"] = _json(entries)
-    files["py.json"] = _json(homophones(chars))
+        add(f"p/{key}.json", _json(entries))
+    add("py.json", _json(homophones(chars)))
     check()
 
     bases, base = [], 0
@@ -349,32 +364,33 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         base += len(seg.ends)
     old_prints = memo.get("prints", {}) if memo is not None else {}
     reuse = memo.get("reuse", {}) if memo is not None else {}
-    display, prints = display_files(segments, offsets, bases, old_prints, reuse)
+    display, prints = display_files(segments, offsets, bases, old_prints, reuse, put)
     if memo is not None:
         memo["prints_new"] = prints
 
     # The content hash: of every file but the display files, which are a function of the
     # segments (their digests) and where each starts (so reused files need not be read)
     digest = hashlib.sha256(f"{CHUNK} {PACK} {BLOCK}\0".encode())
-    for path in sorted(files):
-        digest.update(path.encode() + b"\0" + files[path] + b"\0")
+    for path in sorted(sums):
+        digest.update(f"{path}\0{sums[path]}\0".encode())
     for seg, offset, base in zip(segments, offsets, bases):
         digest.update(f"{seg.digest} {offset} {base}\0".encode())
     files.update(display)
     manifest = {
         "format": FORMAT, "hash": digest.hexdigest()[:12], "records": total,
-        "shards": shard_count, "positions": pos_count, "chunk": CHUNK, "pack": PACK, "block": BLOCK,
-        "facets": _facet_columns([f for seg in segments for f in seg.facets]),
+        "shards": counts["shards"], "positions": counts["positions"], "chunk": CHUNK, "pack": PACK,
+        "block": BLOCK, "facets": _facet_columns([f for seg in segments for f in seg.facets]),
         "pinyin": " ".join(pshards), "split": " ".join(split),
     }
-    files["manifest.json"] = _json(manifest)
-    return SearchIndex({INDEX_DIR + k: v for k, v in sorted(files.items())}, total, len(postings),
+    add("manifest.json", _json(manifest))
+    return SearchIndex({INDEX_DIR + k: v for k, v in sorted(files.items())}, total, term_count,
                        len(vocab), sum(s.text_chars for s in segments), sum(s.text_bytes for s in segments))
 
 
 def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
-                  old_prints: dict[str, tuple], reuse: dict[str, bytes | Path]
-                  ) -> tuple[dict[str, bytes | Path], dict[str, tuple]]:
+                  old_prints: dict[str, tuple], reuse: dict[str, bytes | Path],
+                  put: Callable[[str, bytes], Any] | None = None
+                  ) -> tuple[dict[str, Any], dict[str, tuple]]:
     """The display files: ``m/<n>.json`` (BLOCK records' display data) and ``c/<n>.json``
     (PACK text chunks), with record and chunk numbers made site-wide.
 
@@ -417,14 +433,16 @@ def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
             for i in parts:
                 a, b = max(lo - starts[i], 0), min(hi - starts[i], count[i])
                 items += metas(i)[a:b] if kind == "m" else chunks(i, a, b)
-            files[name] = _json(items)
+            data = _json(items)
+            files[name] = put(INDEX_DIR + name, data) if put is not None else data
     return files, prints
 
 
-def index_files(site: Site, check: Callable[[], None] = _no_check,
-                memo: dict | None = None) -> list[tuple[str, bytes | Path]]:
-    """(output path, bytes) of every search index file, in a fixed order."""
-    return sorted(build_index(site, check, memo).files.items())
+def index_files(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,
+                put: Callable[[str, bytes], Any] | None = None) -> list[tuple[str, Any]]:
+    """(output path, bytes, or what ``put`` made of them) of every search index file, in
+    a fixed order."""
+    return sorted(build_index(site, check, memo, put).files.items())
 
 
 __all__ = ["Packed", "SearchIndex", "Segment", "build_index", "display_files", "index_files", "make_segment", "memo_key",

@@ -12,13 +12,14 @@ build writes the whole folder afresh.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .buildcache import MANIFEST
 
@@ -115,10 +116,11 @@ def stage_or_keep(folder: Path | None, rel: str, data: bytes) -> bytes | Staged:
     return (stage_file(folder, rel, data) or data) if folder is not None else data
 
 
-def stage_files(folder: Path | None, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes | Staged]]:
-    """:func:`stage_or_keep` for each file (a full build writes the search index there
-    while workers render, instead of holding its bytes until every page is done)."""
-    return [(rel, stage_or_keep(folder, rel, data)) for rel, data in files]
+def stager(folder: Path | None) -> "Callable[[str, bytes], bytes | Staged] | None":
+    """A ``put`` for :func:`generator.searchfiles.build_index`: a full build writes each
+    index file into the staging folder as soon as it is made, while workers render,
+    instead of holding the index's bytes until every page is done. None without one."""
+    return functools.partial(stage_or_keep, folder) if folder is not None else None
 
 
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
@@ -237,5 +239,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["Kept", "StaleOutput", "Staged", "WRITING", "content_bytes", "kept", "stage_file", "stage_files",
+__all__ = ["Kept", "StaleOutput", "Staged", "WRITING", "content_bytes", "kept", "stage_file", "stager",
            "stage_or_keep", "staging_folder", "start_staging", "write_atomic", "write_changes"]
