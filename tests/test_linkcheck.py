@@ -2,6 +2,7 @@
 ones are warnings, or errors with --strict (then nothing is written)."""
 from __future__ import annotations
 
+import pickle
 import random
 import shutil
 import subprocess
@@ -249,3 +250,8 @@ def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
                    key=lambda b: (b.page, b.line, b.href))
     assert together == alone
     assert together                          # the shapes above include broken ones
+    # Pages that came packed (from a worker, from the build cache) are read as they are:
+    # the same verdicts, and no page is left holding its links unpacked.
+    held = {p: pickle.loads(pickle.dumps(links)) for p, links in known().items()}
+    assert find_broken_links(files, base, held) == together
+    assert all(links._links is None for links in held.values())
