@@ -213,7 +213,7 @@ class BuildCache:
              written: dict[str, tuple[int, int, int]], template_dirs: list[Path],
              known: Inputs | None = None) -> None:
         """Record a successful build (best effort: a cache that cannot be written is skipped)."""
-        from .cachestore import Store, roots
+        from .cachestore import Store, root_groups
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             # the pages' bytes are in output/ now: keep only what decides a re-render
@@ -229,7 +229,7 @@ class BuildCache:
             tmp = self.dir / f".builder.pickle.tmp-{os.getpid()}"
             try:
                 with no_gc():
-                    store.save(list(roots(builder)))
+                    store.save(root_groups(builder))
                     with open(tmp, "wb") as f:
                         pickle.dump((self.key, store.state()), f, protocol=pickle.HIGHEST_PROTOCOL)
                         store.dump_with(f, builder)

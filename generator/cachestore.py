@@ -20,31 +20,56 @@ root count, so a store cut off or replaced behind its back is read as "no cache"
 Identity matters only for speed: an object that is not a root is pickled with the
 Builder as a copy, and a copy compares unequal by identity, so its pages are rendered
 again, never wrongly taken over.
+
+Memory: pickle's memo holds every object it has written until the pickle is done (16
+bytes or more each, and a copy of the table while it grows), and writing a non-ASCII
+string makes Python keep its UTF-8 form beside it for as long as the string lives:
+at 10,000 documents, 390 MB of Chinese text encoded again, at the very end of a full
+build when the process is at its largest. So a batch is written as several pickles
+of about CHUNK_ROOTS roots each, the memo cleared between them (a root is never split
+from the objects it holds: see :func:`root_groups`), and a long non-ASCII string is
+written as its UTF-8 bytes through a persistent id, not as a string.
 """
 from __future__ import annotations
 
 import os
 import pickle
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
+from .content.documents import Document
 from .content.units import UnitRegistry
 
 STORE = "store.pickle"
-MAGIC = "gongkai-store-1"
+MAGIC = "gongkai-store-2"
 REWRITE_GROWTH = 4 / 3       # rewrite when dead roots may be a quarter of the store
+CHUNK_ROOTS = 20_000         # roots per pickle of a batch: the memo is cleared between them
+TEXT_MIN = 64                # a non-ASCII string this long goes as UTF-8 bytes
+
+
+def root_groups(builder: Any) -> Iterator[list]:
+    """The objects of a Builder that are stored once and kept by identity, in groups
+    that hold every root that shares objects with another (a document and its tasks,
+    which its task rows also hold): a group is never split between two pickles."""
+    for entry in builder.cache.entries.values():
+        group: list = []
+        for value in _tree(entry[0]):   # a source's value, or (inputs, value) of derived work
+            if isinstance(value, Document) and value.tasks is not None:
+                group += value.tasks.tasks      # the rows (derived later) hold them too
+            group.append(value)
+        group.append(entry)
+        yield group
+    for values in (builder.search_memo.values(), builder.data_memo.values(), builder.links.values()):
+        for value in values:
+            yield [value]
+    for inputs, _ in builder.pages.values():
+        yield [inputs]
 
 
 def roots(builder: Any) -> Iterator[Any]:
     """The objects of a Builder that are stored once and kept by identity."""
-    for entry in builder.cache.entries.values():
-        yield from _tree(entry[0])    # a source's value, or (inputs, value) of derived work
-        yield entry
-    yield from builder.search_memo.values()
-    yield from builder.data_memo.values()
-    yield from builder.links.values()
-    for inputs, _ in builder.pages.values():
-        yield inputs
+    for group in root_groups(builder):
+        yield from group
 
 
 def _tree(value: Any) -> Iterator[Any]:
@@ -63,8 +88,14 @@ class _Writer(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.known = known
 
-    def persistent_id(self, obj: Any) -> int | None:
-        return self.known.get(id(obj))
+    def persistent_id(self, obj: Any) -> int | tuple | None:
+        number = self.known.get(id(obj))
+        if number is not None:
+            return number
+        if type(obj) is str and len(obj) >= TEXT_MIN and not obj.isascii():
+            # bytes made now and let go with the memo, not kept beside the string
+            return ("u", obj.encode("utf-8", "surrogatepass"))
+        return None
 
 
 class _Reader(pickle.Unpickler):
@@ -73,6 +104,8 @@ class _Reader(pickle.Unpickler):
         self.objects = objects
 
     def persistent_load(self, pid: Any) -> Any:
+        if type(pid) is tuple and len(pid) == 2 and pid[0] == "u" and type(pid[1]) is bytes:
+            return pid[1].decode("utf-8", "surrogatepass")
         if type(pid) is not int or not 0 <= pid < len(self.objects):
             raise pickle.UnpicklingError(f"no root {pid!r}")
         return self.objects[pid]
@@ -113,43 +146,57 @@ class Store:
         self.numbers = {id(o): n for n, o in enumerate(objects)}
         return True
 
-    def save(self, live: list) -> None:
-        """Store the roots in ``live`` (the Builder's, see :func:`roots`): the new ones
-        appended as a batch, or, when dead roots may have piled up, the store written
-        afresh with ``live`` only."""
+    def save(self, groups: Iterable[list]) -> None:
+        """Store the roots in ``groups`` (the Builder's, see :func:`root_groups`): the new
+        ones appended as a batch, or, when dead roots may have piled up, the store written
+        afresh with these only."""
         if self.token and self.length <= REWRITE_GROWTH * self.rewritten:
-            new: dict[int, Any] = {}
-            for obj in live:
-                if id(obj) not in self.numbers:
-                    new.setdefault(id(obj), obj)
-            if new:
-                self._append(list(new.values()))
+            with open(self.path, "r+b") as f:
+                # anything past the recorded length is a batch whose builder.pickle was
+                # never written (a build cut off while saving)
+                f.seek(self.length)
+                f.truncate()
+                self._write(f, groups)
+                self.length = f.tell()
             return
-        batch = list({id(obj): obj for obj in live}.values())
         token = os.urandom(8).hex()
         tmp = self.path.with_name(f".{STORE}.tmp-{os.getpid()}")
+        objects, numbers = self.objects, self.numbers
+        self.objects, self.numbers = [], {}
         try:
             with open(tmp, "wb") as f:
                 pickle.dump((MAGIC, token), f, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(batch, f, protocol=pickle.HIGHEST_PROTOCOL)
+                self._write(f, groups)
                 length = f.tell()
             tmp.replace(self.path)
+        except BaseException:
+            self.objects, self.numbers = objects, numbers
+            raise
         finally:
             tmp.unlink(missing_ok=True)
-        self.objects, self.token, self.length, self.rewritten = batch, token, length, length
-        self.numbers = {id(o): n for n, o in enumerate(batch)}
+        self.token, self.length, self.rewritten = token, length, length
 
-    def _append(self, batch: list) -> None:
-        with open(self.path, "r+b") as f:
-            # anything past the recorded length is a batch whose builder.pickle was never
-            # written (a build cut off while saving)
-            f.seek(self.length)
-            f.truncate()
-            _Writer(f, self.numbers).dump(batch)
-            self.length = f.tell()
-        for obj in batch:
-            self.numbers[id(obj)] = len(self.objects)
-            self.objects.append(obj)
+    def _write(self, f: BinaryIO, groups: Iterable[list]) -> None:
+        """The roots of ``groups`` not stored yet, as pickles of about CHUNK_ROOTS roots."""
+        writer = _Writer(f, self.numbers)
+        chunk: dict[int, Any] = {}
+
+        def flush() -> None:
+            writer.dump(list(chunk.values()))
+            writer.clear_memo()
+            for obj in chunk.values():
+                self.numbers[id(obj)] = len(self.objects)
+                self.objects.append(obj)
+            chunk.clear()
+
+        for group in groups:
+            for obj in group:
+                if id(obj) not in self.numbers:
+                    chunk.setdefault(id(obj), obj)
+            if len(chunk) >= CHUNK_ROOTS:
+                flush()
+        if chunk:
+            flush()
 
     def dump_with(self, file: BinaryIO, value: Any) -> None:
         """Pickle ``value`` into ``file`` with every stored root as its number."""
@@ -160,4 +207,4 @@ class Store:
         return _Reader(file, self.objects).load()
 
 
-__all__ = ["Store", "roots"]
+__all__ = ["Store", "root_groups", "roots"]

@@ -279,6 +279,29 @@ def test_edits_append_to_the_store_and_keep_identity(make_site, tmp_path, monkey
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
+def test_store_written_in_small_pickles_keeps_identity(make_site, tmp_path, monkeypatch):
+    # A batch is written as several pickles (the memo cleared between them) and long
+    # non-ASCII strings as UTF-8 bytes. With one root per pickle and every such string
+    # sent so, objects read back are still the ones other roots hold (a document's
+    # tasks are its task rows' tasks): each edit renders only the edited page, on an
+    # appended batch and after a rewrite, and the text comes back whole.
+    from generator import cachestore
+    from generator.buildcache import BuildCache
+    monkeypatch.setattr(cachestore, "CHUNK_ROOTS", 1)
+    monkeypatch.setattr(cachestore, "TEXT_MIN", 1)
+    site, out, store = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    assert _edits(site, out, 2) == [1, 1]
+    monkeypatch.setattr(cachestore, "REWRITE_GROWTH", 1.0)
+    assert _edits(site, out, 2, start=2) == [1, 1]
+    builder = BuildCache(site.root.resolve(), out.absolute(), (False, False)).builder()
+    docs = {v[0].id: v[0] for k, v in builder.cache.entries.items() if k[0] == "document"}
+    assert docs["d1"].body_text.startswith("第3次修改的正文")
+    rows = [row for k, v in builder.cache.entries.items() if k[0] == "rows" for row in v[0][1]]
+    assert rows and all(any(row.task is t for t in row.document.tasks.tasks) for row in rows)
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
 def test_store_is_rewritten_when_dead_roots_pile_up(make_site, tmp_path, monkeypatch):
     from generator import cachestore
     site, out, store = _store_site(make_site, tmp_path, monkeypatch, 4 / 3, docs=3)
