@@ -75,6 +75,16 @@ class LoadCache:
         self._probed[(kind, *keys)] = digest
         return (kind, digest) in self.entries
 
+    def holds(self, kind: str) -> bool:
+        """Whether any source of this kind was loaded before (else a first build)."""
+        return any(key[0] == kind for key in self.entries)
+
+    def adopt(self, kind: str, keys: list[Path], digest: str, stamps: dict) -> None:
+        """Take the digest of ``keys`` and the stamps behind it from a worker process
+        (:meth:`Stamps.probe`), as :meth:`has` would have found them."""
+        self.stamps.seen.update(stamps)
+        self._probed[(kind, *keys)] = digest
+
     def derive(self, kind: str, inputs: tuple, extra: str, problems: Problems,
                compute: Callable[[Problems], Any]) -> Any:
         """``compute(problems)`` for loaded objects; reused while the same objects come back.

@@ -110,8 +110,19 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     # Parsed in worker processes when there are many to parse (a first build); the loop
     # below then takes each from there, through the cache, in order.
     from .parallel import load_sources
-    todo = folders if cache is None else [f for f in folders if not cache.has("document", [f])]
-    parsed = load_sources(todo, lambda f, p: load_document(f, p, md), site_dir)
+    if cache is None or not cache.holds("document"):
+        # Nothing parsed yet (a first build): no folder to probe. The process that parses
+        # a folder also digests it for the cache, while the files are at hand: 10,000
+        # folders probed here first were a second of one CPU before any worker started.
+        todo, stamps = folders, cache.stamps if cache is not None else None
+    else:
+        todo, stamps = [f for f in folders if not cache.has("document", [f])], None
+    parsed = load_sources(todo, lambda f, p: (load_document(f, p, md),
+                                              stamps.probe([f]) if stamps is not None else None), site_dir)
+    for folder, ((doc, probed), items) in parsed.items():
+        if probed is not None and cache is not None:
+            cache.adopt("document", [folder], *probed)
+        parsed[folder] = (doc, items)
     for folder in folders:
         doc = _memo(cache, "document", [folder], problems,
                     (lambda p, f=folder: _replay(parsed.pop(f), p)) if folder in parsed

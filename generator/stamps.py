@@ -82,6 +82,15 @@ class Stamps:
             self.seen[key] = (stat, digest, racy)
         return digest
 
+    def probe(self, paths: list[Path]) -> tuple[str, dict]:
+        """(:meth:`digest` of ``paths``, the stamps it took), recorded elsewhere: a worker
+        process digests what it parses and its parent adopts them."""
+        saved, self.seen = self.seen, {}
+        try:
+            return self.digest(paths), self.seen
+        finally:
+            self.seen = saved
+
     def digest(self, paths: list[Path]) -> str:
         """Digest of files' bytes, or of a folder's listing and the digests of its sources."""
         h = hashlib.blake2b(digest_size=16)

@@ -140,6 +140,37 @@ def test_documents_parsed_by_workers_report_what_one_process_reports(make_site, 
     assert errors[0] == errors[1] and any("d09/index.md" in p for p in errors[0])
 
 
+def test_a_first_cached_build_keeps_what_the_workers_parsed(make_site, tmp_path, monkeypatch):
+    """In a first build the processes that parse the documents also digest them for
+    the build cache, nothing being probed beforehand: the next build finds every
+    document unchanged, an edit parses only the edited one, and nothing is the
+    site as a full build writes it."""
+    from generator import site as site_module
+    site = site_with_documents(make_site, 16)
+    monkeypatch.setattr(parallel, "MIN_SOURCES", 1)
+    monkeypatch.setattr(parallel, "SOURCE_CHUNK", 2)
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    log, main, real = tmp_path / "pids", os.getpid(), site_module.load_document
+
+    def logged(folder, problems, md):
+        if os.getpid() == main:
+            time.sleep(0.01)                # so that the worker parses documents too
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {folder.name}\n")
+        return real(folder, problems, md)
+    monkeypatch.setattr(site_module, "load_document", logged)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    assert {line.split()[0] for line in log.read_text().splitlines()} - {str(main)}
+    log.unlink()
+    assert build_site(site.root, out, cache=True).rendered == 0 and not log.exists()
+    site.document("d03", body="改过的正文。\n")
+    assert build_site(site.root, out, cache=True).rendered >= 1
+    assert [line.split()[1] for line in log.read_text().splitlines()] == ["d03"]
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
 def pids_other_than(log, pid: int) -> set[str]:
     return set(log.read_text().split()) - {str(pid)}
 
