@@ -30,17 +30,9 @@ def test_workers_write_the_same_site(make_site, tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PAGES", 1)
     monkeypatch.setattr(parallel, "CHUNK", 3)
     log = tmp_path / "pids"
-    real = parallel.render_page
-
     main = os.getpid()
-
-    def render_page(env, s, page):          # the workers inherit this (fork)
-        if os.getpid() == main:
-            time.sleep(0.02)                # so that the worker takes chunks too
-        with open(log, "a") as f:
-            f.write(f"{os.getpid()}\n")
-        return real(env, s, page)
-    monkeypatch.setattr(parallel, "render_page", render_page)
+    # the workers inherit this (fork)
+    monkeypatch.setattr(parallel, "render_page", logging_pids(log, parallel.render_page))
     build_site(site.root, tmp_path / "two")
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
     pids = set(log.read_text().split())
@@ -150,15 +142,9 @@ def test_a_first_cached_build_keeps_what_the_workers_parsed(make_site, tmp_path,
     monkeypatch.setattr(parallel, "MIN_SOURCES", 1)
     monkeypatch.setattr(parallel, "SOURCE_CHUNK", 2)
     monkeypatch.setenv("GONGKAI_WORKERS", "2")
-    log, main, real = tmp_path / "pids", os.getpid(), site_module.load_document
-
-    def logged(folder, problems, md):
-        if os.getpid() == main:
-            time.sleep(0.01)                # so that the worker parses documents too
-        with open(log, "a") as f:
-            f.write(f"{os.getpid()} {folder.name}\n")
-        return real(folder, problems, md)
-    monkeypatch.setattr(site_module, "load_document", logged)
+    log, main = tmp_path / "pids", os.getpid()
+    monkeypatch.setattr(site_module, "load_document",
+                        logging_pids(log, site_module.load_document, lambda folder, *_: folder.name))
     out = tmp_path / "out"
     build_site(site.root, out, cache=True)
     assert {line.split()[0] for line in log.read_text().splitlines()} - {str(main)}
@@ -169,6 +155,20 @@ def test_a_first_cached_build_keeps_what_the_workers_parsed(make_site, tmp_path,
     assert [line.split()[1] for line in log.read_text().splitlines()] == ["d03"]
     build_site(site.root, tmp_path / "full")
     assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
+def logging_pids(log, real, label=lambda *args: ""):
+    """``real``, logging the process that calls it (and ``label(*args)``) to ``log``;
+    in this process it waits a little first, so that the workers take work too."""
+    main = os.getpid()
+
+    def logged(*args):
+        if os.getpid() == main:
+            time.sleep(0.02)
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {label(*args)}".rstrip() + "\n")
+        return real(*args)
+    return logged
 
 
 def pids_other_than(log, pid: int) -> set[str]:
