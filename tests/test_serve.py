@@ -234,3 +234,47 @@ def test_event_streams_end_when_the_server_stops(make_site, running):
     assert not any(t.is_alive() for t in handlers)
     assert time.monotonic() - started < 4                  # not the 15 s keep-alive wait
     conn.close()
+
+
+def test_preview_starts_from_the_last_build(make_site, running):
+    # After a cached `gongkai build`, the preview takes that build's pages over from
+    # output/ instead of rendering the site again: nothing is rendered at start, every
+    # address answers with the bytes of a preview that renders everything, an edit
+    # renders what it renders there, and output/ is left as it was. A page of output/
+    # changed by hand, or another drafts setting, and the preview renders everything.
+    from generator.build import build_site
+    from generator.incremental import outputs_equal
+    from test_build import tree_digest
+    site = make_site()
+    for i in range(3):
+        site.document(f"d{i}", body=f"第{i}号文件的正文。\n")
+    output = site.root / "output"
+    build_site(site.root, output, cache=True)
+    before = tree_digest(output)
+    fresh = Preview(site.root, from_cache=False)
+    fresh.rebuild()
+    assert fresh.builder.rendered > 3
+    started = running(site)
+    assert started.preview.builder.rendered == 0
+    assert outputs_equal(started.preview.outputs, fresh.outputs) == []
+    status, _, body = started.get("/documents/d1/")
+    assert status == 200 and "第1号文件的正文" in body and "/__gongkai__/events" in body
+    version = started.preview.version
+    site.document("d1", body="改过的正文。\n")
+    started.wait_version(version)
+    fresh.rebuild()
+    assert started.preview.builder.rendered == fresh.builder.rendered >= 1
+    assert "改过的正文" in started.get("/documents/d1/")[2]
+    deadline = time.monotonic() + 10
+    while started.preview.builder.search_stale and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert outputs_equal(started.preview.outputs, fresh.outputs) == []
+    assert tree_digest(output) == before
+    drafts = Preview(site.root, drafts=True)
+    drafts.rebuild()
+    assert drafts.builder.rendered > 3
+    page = output / "documents" / "d0" / "index.html"
+    page.write_bytes(page.read_bytes() + b"\n")
+    by_hand = Preview(site.root)
+    by_hand.rebuild()
+    assert by_hand.builder.rendered > 3
