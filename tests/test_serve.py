@@ -278,3 +278,20 @@ def test_preview_starts_from_the_last_build(make_site, running):
     by_hand = Preview(site.root)
     by_hand.rebuild()
     assert by_hand.builder.rendered > 3
+
+
+def test_idle_collection_runs_every_so_many_builds(make_site, monkeypatch):
+    # A full collection walks the whole site (over a second at 10,000 documents, the
+    # server waiting) to free the ~160 objects an edit leaves: only every TIDY_EVERY.
+    import gc
+
+    import generator.serve as serve
+    monkeypatch.setattr(serve, "TIDY_EVERY", 3)
+    site = small_site(make_site)
+    preview = Preview(site.root)
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(1) or 0)
+    for n in range(1, 7):
+        preview.rebuild()
+        preview.tidy()
+        assert len(collections) == n // 3
