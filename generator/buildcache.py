@@ -152,21 +152,10 @@ class BuildCache:
         """Whether no source changed and the output is the one the last build wrote."""
         if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
             return False
-        if (self.output_dir / ".gongkai-writing").exists():      # an update was cut off
-            return False
         # a page of output/ edited or removed by hand: build, so the site is ours again.
         # The search index's files (three quarters of a big site's files) are not looked
         # at here: any build that does something compares them with what it produces.
-        prefix = str(self.output_dir) + os.sep
-        stat = os.stat
-        try:
-            for rel, (size, mtime, ino) in known.written.items():
-                if rel.startswith(SEARCH_INDEX):
-                    continue
-                st = stat(prefix + rel)
-                if st.st_mtime_ns != mtime or st.st_size != size or st.st_ino != ino:
-                    return False
-        except OSError:
+        if not self.output_as_written(known, search_index=False):
             return False
         files = input_files(self.site_dir, template_dirs)
         if len(files) != len(known.files):
@@ -180,6 +169,25 @@ class BuildCache:
                     return False
             except OSError:
                 return False
+        return True
+
+    def output_as_written(self, known: Inputs, search_index: bool = True) -> bool:
+        """Whether ``output/`` holds the files the recorded build wrote, each with its
+        size, time and inode, and no update was cut off there; the search index's files
+        only with ``search_index``."""
+        if (self.output_dir / ".gongkai-writing").exists():
+            return False
+        prefix = str(self.output_dir) + os.sep
+        stat = os.stat
+        try:
+            for rel, (size, mtime, ino) in known.written.items():
+                if not search_index and rel.startswith(SEARCH_INDEX):
+                    continue
+                st = stat(prefix + rel)
+                if st.st_mtime_ns != mtime or st.st_size != size or st.st_ino != ino:
+                    return False
+        except OSError:
+            return False
         return True
 
     def builder(self):

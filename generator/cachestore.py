@@ -5,7 +5,7 @@ The cache (:mod:`generator.buildcache`) used to be one pickle of the whole
 :class:`~generator.incremental.Builder`: at 10,000 documents, 570 MB and five million
 objects written again after every one-document edit (3–5 s of the edit's 13 s). Almost
 all of it is *roots*: parsed documents, task rows, search segments, open-data pieces,
-page links and page inputs (:func:`roots`), objects that never change once made and
+page links and page inputs (:func:`root_groups`), objects that never change once made and
 that later builds reuse by identity (see :func:`generator.incremental.same`).
 
 ``store.pickle`` holds the roots: a header, then batches, each a pickle of the roots
@@ -64,12 +64,6 @@ def root_groups(builder: Any) -> Iterator[list]:
             yield [value]
     for inputs, _ in builder.pages.values():
         yield [inputs]
-
-
-def roots(builder: Any) -> Iterator[Any]:
-    """The objects of a Builder that are stored once and kept by identity."""
-    for group in root_groups(builder):
-        yield from group
 
 
 def _tree(value: Any) -> Iterator[Any]:
@@ -207,4 +201,4 @@ class Store:
         return _Reader(file, self.objects).load()
 
 
-__all__ = ["Store", "root_groups", "roots"]
+__all__ = ["Store", "root_groups"]

@@ -258,7 +258,7 @@ def _json(data) -> bytes:
 class SearchIndex:
     """The index files (path under ``search/index/`` → bytes) and figures about them."""
 
-    files: dict[str, bytes | Path]   # Path: the last build's file, unchanged
+    files: dict[str, bytes | Path]   # or what stands for a file: writer.Staged, writer.Kept
     records: int
     terms: int
     vocabulary: int
@@ -325,20 +325,20 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         sums[name] = getattr(kept, "digest", None) or hashlib.sha256(data).hexdigest()
         files[name] = kept
 
-    check()
-    # One table at a time, let go once its files are made: the joined postings of a big
-    # site are hundreds of MB
-    for prefix, packed in (("t", "postings"), ("q", "positions")):
-        shard_count, shards = shard_terms(_join([(o, getattr(s, packed)) for o, s in zip(offsets, segments)]))
-        if prefix == "t":
-            term_count = sum(len(terms) for terms in shards.values())
-            counts = {"shards": shard_count}
-        else:
-            counts["positions"] = shard_count
-        width = len(f"{shard_count - 1:x}")
-        for i in range(shard_count):
+    def shard_files(prefix: str, table: dict[str, str]) -> tuple[int, int]:
+        """One postings table as its shard files, each let go once made (the joined
+        postings of a big site are hundreds of MB): (shards, terms)."""
+        terms = len(table)
+        count, shards = shard_terms(table)
+        del table
+        width = len(f"{count - 1:x}")
+        for i in range(count):
             add(f"{prefix}/{i:0{width}x}.json", _json(shards.pop(i)))
-        del shards
+        return count, terms
+
+    check()
+    shard_count, term_count = shard_files("t", _join([(o, s.postings) for o, s in zip(offsets, segments)]))
+    pos_count, _ = shard_files("q", _join([(o, s.positions) for o, s in zip(offsets, segments)]))
     check()
 
     runs: Counter = Counter()
@@ -378,7 +378,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     files.update(display)
     manifest = {
         "format": FORMAT, "hash": digest.hexdigest()[:12], "records": total,
-        "shards": counts["shards"], "positions": counts["positions"], "chunk": CHUNK, "pack": PACK,
+        "shards": shard_count, "positions": pos_count, "chunk": CHUNK, "pack": PACK,
         "block": BLOCK, "facets": _facet_columns([f for seg in segments for f in seg.facets]),
         "pinyin": " ".join(pshards), "split": " ".join(split),
     }

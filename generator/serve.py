@@ -22,7 +22,6 @@ import gc
 import html
 import http.server
 import mimetypes
-import os
 import posixpath
 import sys
 import threading
@@ -82,21 +81,11 @@ def cached_builder(site_dir: Path, drafts: bool = False) -> Builder | None:
     that build wrote (same size, time and inode): the preview then serves its unchanged
     pages from there. None otherwise: the preview renders the whole site."""
     from .buildcache import BuildCache
-    from .writer import WRITING
     root = site_dir.resolve()
-    output = root / "output"
-    cache = BuildCache(root, output.absolute(), (drafts, False))
+    cache = BuildCache(root, (root / "output").absolute(), (drafts, False))
     known = cache.inputs()
-    if known is None or (output / WRITING).exists():
+    if known is None or not cache.output_as_written(known):
         return None
-    prefix = str(output.absolute()) + os.sep
-    for rel, recorded in known.written.items():
-        try:
-            st = os.stat(prefix + rel)
-        except OSError:
-            return None
-        if (st.st_size, st.st_mtime_ns, st.st_ino) != tuple(recorded):
-            return None
     return cache.builder()
 
 
