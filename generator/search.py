@@ -81,6 +81,8 @@ B64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_RUN = re.compile(f"[{CJK}]+")
 TOKEN = re.compile(f"([{CJK}]+)|([a-z0-9]+)")
+# TOKEN as it matches folded text, matched on the text before folding (see _field_terms)
+_RAW_TOKEN = re.compile(f"([{CJK}]+)|([a-zA-Z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+)")
 PINYIN_SYLLABLE = re.compile(r"^[a-z]+$")
 
 # One character in, one character out, so that positions in folded text are positions in
@@ -317,11 +319,18 @@ def interpretation_records(site: Site) -> list[Record]:
 
 # ---------------------------------------------------------------------------- postings
 
-def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str]]:
-    """(positions of bigrams and ASCII words, counts of CJK characters) in one field."""
+def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str], list[str]]:
+    """(positions of bigrams and ASCII words, counts of CJK characters, CJK runs) in one
+    field.
+
+    Tokens are read from the text as it is and only ASCII words are folded: folding
+    changes one character into one, never a CJK character, and turns a character into a
+    letter or digit only if it is one (full-width or capital), so that the tokens and
+    their positions are those of the folded field. Folding whole fields (full-width
+    punctuation is in every Chinese sentence) was an eighth of indexing."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
     runs = []
-    for m in TOKEN.finditer(fold(text)):
+    for m in _RAW_TOKEN.finditer(text):
         run = m.group(1)
         if run:
             runs.append(run)
@@ -329,8 +338,8 @@ def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str]]:
                 for i, gram in enumerate(map(add, run, run[1:]), m.start()):
                     positions[gram].append(i)
         else:
-            positions[m.group(2)].append(m.start())
-    return positions, Counter("".join(runs))
+            positions[fold(m.group(2))].append(m.start())
+    return positions, Counter("".join(runs)), runs
 
 
 def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]]]:
@@ -410,16 +419,23 @@ def vocabulary_counts(records: list[Record], check: Callable[[], None] = _no_che
     """(CJK runs with their counts, names always kept): what :func:`choose_vocabulary`
     needs, counted per part of the site and added up."""
     runs: Counter[str] = Counter()
-    keep: set[str] = set()
     for n, record in enumerate(records):
         if n % 64 == 0:
             check()
         for text in record.fields:
-            runs.update(CJK_RUN.findall(fold(text)))
+            runs.update(CJK_RUN.findall(text))      # folding leaves CJK runs as they are
+    return runs, kept_names(records)
+
+
+def kept_names(records: list[Record]) -> set[str]:
+    """The CJK runs of the records' unit names, issuers and topics that are always in the
+    vocabulary (up to KEY_NAME_MAX characters)."""
+    keep: set[str] = set()
+    for record in records:
         for name in (record.issuer, record.topic, *record.names):
             if name:
-                keep.update(r for r in CJK_RUN.findall(fold(name)) if 2 <= len(r) <= KEY_NAME_MAX)
-    return runs, keep
+                keep.update(r for r in CJK_RUN.findall(name) if 2 <= len(r) <= KEY_NAME_MAX)
+    return keep
 
 
 def build_vocabulary(records: list[Record],

@@ -27,8 +27,7 @@ from typing import Any, Callable, Iterator
 
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record, _field_terms,
                      _no_check, _SMALL, choose_vocabulary, document_records, homophones,
-                     interpretation_records, pinyin_shards, shard_terms, site_characters, varint,
-                     vocabulary_counts)
+                     interpretation_records, kept_names, pinyin_shards, shard_terms, varint)
 from .site import Site
 
 SEGMENT_DOCS = 32        # documents per segment: what one edit makes us index again
@@ -89,9 +88,12 @@ class Segment:
     text_bytes: int
 
 
-def segment_postings(records: list[Record], check: Callable[[], None] = _no_check
-                     ) -> tuple[Postings, Postings]:
-    """(postings, further positions) of these records, records numbered from 0.
+def segment_postings(records: list[Record], check: Callable[[], None] = _no_check,
+                     counted: tuple[Counter, set] | None = None) -> tuple[Postings, Postings]:
+    """(postings, further positions) of these records, records numbered from 0; with
+    ``counted`` (runs, characters), the fields' CJK runs are also counted into the one and
+    their characters added to the other (the vocabulary's and the homophone table's
+    input, from the same pass over the text).
 
     The postings of a positional term give, per record, each field's count and first
     position: enough to rank, to place a snippet, and to verify a phrase wherever each
@@ -121,7 +123,11 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
     for rec, record in enumerate(records):
         if rec % 16 == 0:
             check()
-        fields = [_field_terms(text) if text else (empty, no_counts) for text in record.fields]
+        fields = [_field_terms(text) if text else (empty, no_counts, ()) for text in record.fields]
+        if counted is not None:
+            for _, chars, runs in fields:
+                counted[0].update(runs)
+                counted[1].update(chars.keys())
         p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
         c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
         # Most terms occur in the body only (field 2): written without the general case's
@@ -165,8 +171,9 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
 
 def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -> Segment:
     """Everything the files need from ``records`` (numbered from 0, parents too)."""
-    postings, positions = segment_postings(records, check)
-    runs, keep = vocabulary_counts(records, check)
+    runs: Counter = Counter()
+    chars: set = set()
+    postings, positions = segment_postings(records, check, (runs, chars))
     chunks: list[str] = []
     metas: list[dict] = []
     text_chars = text_bytes = 0
@@ -199,8 +206,8 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
     metas_json, text = json.dumps(metas, ensure_ascii=False, separators=(",", ":")), "".join(chunks)
     digest = hashlib.blake2b(metas_json.encode() + b"\0" + text.encode() + b"\0" + ends.tobytes(),
                              digest_size=16).hexdigest()
-    return Segment(len(records), Packed.of(postings), Packed.of(positions), runs, keep,
-                   site_characters(records, check), metas_json, text, ends, digest, [(r.kind, r.year, r.issuer, r.topic, r.validity) for r in records],
+    return Segment(len(records), Packed.of(postings), Packed.of(positions), runs, kept_names(records),
+                   chars, metas_json, text, ends, digest, [(r.kind, r.year, r.issuer, r.topic, r.validity) for r in records],
                    text_chars, text_bytes)
 
 
