@@ -84,3 +84,38 @@ def test_symbols_and_svg_are_segnos_own():
     assert min(versions) == 1 and max(versions) >= 10 and masks == set(range(8))
     # most symbols took their format information from an earlier one: that path was tested
     assert len(qr._FORMAT) < len(texts) / 2
+
+
+def test_addresses_are_encoded_as_segno_encodes_them():
+    """Addresses (byte mode) are encoded without segno once a symbol of their version and
+    error level was drawn: the same symbols, for every version an address can take, with
+    the error level raised to Q and H where it fits; other texts are left to segno."""
+    import random
+
+    from generator import qr
+    rng = random.Random(11)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-_/.?=&%#"
+    texts = ["https://gk.example.gov.cn/" + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, size)))
+             for size in (4, 20, 60, 150, 400, 900, 2200) for _ in range(40)]
+    texts += ["a", "x" * 2331, "x" * 2332, "HTTP://GK.EXAMPLE.GOV.CN/A", "0123456789", "政务公开", "https://例子.cn/"]
+    qr._FIXED.clear()
+    qr._FORMAT.clear()
+    versions, errors, fast = set(), set(), 0
+    for _ in range(2):                      # the second time, every address takes the fast path
+        for text in texts:
+            try:
+                auto = segno.make(text, error="m", micro=False, boost_error=True)
+            except segno.DataOverflowError:
+                assert qr._byte_mode(text) is None
+                continue
+            encoded = qr._byte_mode(text)
+            if encoded is not None:
+                fast += 1
+                assert encoded[:2] == (auto.version, auto.error), text
+            rows, size = qr.symbol(text)
+            assert [r.to_bytes(size, "big") for r in rows] == [bytes(r) for r in auto.matrix], text
+            versions.add(auto.version)
+            errors.add(auto.error)
+    assert qr._byte_mode("HTTP://GK.EXAMPLE.GOV.CN/A") is None and qr._byte_mode("政务公开") is None
+    assert min(versions) == 1 and max(versions) == 40 and errors == {"M", "Q", "H"}
+    assert fast >= 2 * (len(texts) - 5) and len(qr._FIXED) >= 30
