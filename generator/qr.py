@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterable
 from itertools import zip_longest
 from operator import itemgetter
 
@@ -222,8 +223,6 @@ _MASKS = (
     lambda i, j: ((i + j) % 2 + (i * j) % 3) % 2 == 0,
 )
 _DARK_RUN = re.compile(rb"\x01+")
-_DARK = bytes.maketrans(b"\x00\x01\x02", b"\x00\x01\x00")
-_LIGHT = bytes.maketrans(b"\x00\x01\x02", b"\x01\x00\x00")
 _FINDER_LIKE = b"\x01\x00\x01\x01\x01\x00\x01"
 
 
@@ -314,36 +313,51 @@ def _finder_like(line: bytes, n: int) -> int:
     return score
 
 
-def _runs(joined: bytes, colour: bytes) -> int:
-    """Penalty N1 for runs of ``colour`` (a translation table to 1 for it, 0 otherwise):
-    3 + (length − 5) per run of five or more, i.e. one per window of five modules in a
-    run plus two per run. Shifting by a byte moves by a module; the separators between
-    lines are 0, so no window crosses from one line into the next."""
-    x = int.from_bytes(joined.translate(colour), "big")
+def _runs(x: int) -> int:
+    """Penalty N1 for the runs of 1 bytes in ``x``: 3 + (length − 5) per run of five or
+    more, i.e. one per window of five modules in a run plus two per run. Shifting by a
+    byte moves by a module; the separators between lines are 0, so no window crosses
+    from one line into the next."""
     windows = x & (x >> 8) & (x >> 16) & (x >> 24) & (x >> 32)   # the 5 modules up to here
     starts = windows & ~(windows >> 8)                            # … and not the one before
     return windows.bit_count() + 2 * starts.bit_count()
 
 
-def mask_score(rows: list[int], columns: list[int], n: int) -> int:
-    """The penalty score (N1 + N2 + N3 + N4) of a masked symbol given as row and column
-    integers."""
-    lines = [r.to_bytes(n, "big") for r in rows] + [c.to_bytes(n, "big") for c in columns]
-    # every row and column in one string, 2 between them: one regular-expression pass
-    joined = b"\x02".join(lines)
-    score = _runs(joined, _DARK) + _runs(joined, _LIGHT)    # N1: runs of five or more
-    idx = joined.find(_FINDER_LIKE)                          # N3: finder-like patterns
+def _join(lines: Iterable[int], n: int) -> int:
+    """Lines of n modules (one byte each) as one integer, a 0 byte between them."""
+    return int.from_bytes(b"\x00".join(line.to_bytes(n, "big") for line in lines), "big")
+
+
+@lru_cache(maxsize=8)
+def _scoring(n: int) -> tuple[tuple[int, ...], int, int, int]:
+    """(each mask over the rows and columns joined, the separators as 2, 1 for every
+    module, 1 for every module of the rows but the first) for symbols of size n."""
+    _, _, masks, column_masks, _ = _layout((n - 17) // 4)
+    lines = 2 * n
+    ones = _join([int.from_bytes(b"\x01" * n, "big")] * lines, n)
+    separators = int.from_bytes((b"\x00" * n + b"\x02") * (lines - 1) + b"\x00" * n, "big")
+    below_first = _join([0] + [int.from_bytes(b"\x01" * n, "big")] * (n - 1), n)
+    return (tuple(_join(m + c, n) for m, c in zip(masks, column_masks)), separators, ones, below_first)
+
+
+def mask_score(joined: int, n: int) -> int:
+    """The penalty score (N1 + N2 + N3 + N4) of a masked symbol given as its rows and
+    then its columns, joined (see :func:`_join`)."""
+    _, separators, ones, below_first = _scoring(n)
+    score = _runs(joined) + _runs(joined ^ ones)             # N1: runs of five or more
+    # the lines as bytes, 2 between them: no finder-like pattern spans two lines
+    text = (joined | separators).to_bytes(2 * n * (n + 1) - 1, "big")
+    idx = text.find(_FINDER_LIKE)                            # N3: finder-like patterns
     while idx != -1:
         line = idx // (n + 1)
-        score += _finder_like(lines[line], n)
-        idx = joined.find(_FINDER_LIKE, (line + 1) * (n + 1))
-    ones = int.from_bytes(b"\x01" * n, "big")
-    for a, b in zip(rows, rows[1:]):                         # N2: 2×2 blocks of one colour
-        dark = a & b
-        light = (a | b) ^ ones
-        score += 3 * ((dark & (dark >> 8)).bit_count() + (light & (light >> 8)).bit_count())
-    dark_modules = sum(r.bit_count() for r in rows)
-    percent = float(dark_modules) / (n ** 2)                 # N4: proportion of dark
+        score += _finder_like(text[line * (n + 1):line * (n + 1) + n], n)
+        idx = text.find(_FINDER_LIKE, (line + 1) * (n + 1))
+    rows = joined >> 8 * n * (n + 1)                         # the rows, first at the top
+    above = rows >> 8 * (n + 1)                              # each row beside the one below
+    dark = rows & above                                      # N2: 2×2 blocks of one colour
+    light = below_first & ~(rows | above)
+    score += 3 * ((dark & (dark >> 8)).bit_count() + (light & (light >> 8)).bit_count())
+    percent = float(rows.bit_count()) / (n ** 2)             # N4: proportion of dark
     return score + 10 * int(abs(percent * 100 - 50) / 5)
 
 
@@ -359,10 +373,10 @@ def _best(rows: list[int], n: int, keep, masks, column_masks) -> int:
     base = [(row ^ m0) & k for row, m0, k in zip(rows, masks[0], keep)]
     base[6] |= 1 << 8 * (n - 9)            # the timing modules at (6, 8) and (8, 6)
     base[8] |= 1 << 8 * (n - 7)
-    columns = _transpose(base, n)
+    joined = _join(base + list(_transpose(base, n)), n)
     best, best_score = 0, None
-    for number, (mask, column_mask) in enumerate(zip(masks, column_masks)):
-        score = mask_score([b ^ m for b, m in zip(base, mask)], [c ^ m for c, m in zip(columns, column_mask)], n)
+    for number, mask in enumerate(_scoring(n)[0]):
+        score = mask_score(joined ^ mask, n)
         if best_score is None or score < best_score:
             best, best_score = number, score
     return best
