@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 
 from .linkcheck import PageLinks, parse_page
 from .problems import Problem, Problems
-from .render import TemplateProblem, make_environment, render_page
+from .render import TemplateProblem, make_environment, render_text
 from .writer import Staged, stage_or_keep
 
 if TYPE_CHECKING:
@@ -131,12 +131,13 @@ def render_pages(site: "Site", pages: "list[Page]", meanwhile: Callable[[], T], 
         out: list = []
         for page in pages[start:stop]:
             try:
-                html = render_page(env, site, page)
+                text = render_text(env, site, page)
             except TemplateProblem as t:
                 out.append((t, None))
                 continue
-            read = parse_page(html.decode("utf-8", "replace")) if links is not None else None
-            out.append((stage_or_keep(stage, page.output, html), read))
+            # the links are read from the text as rendered, not decoded again from the bytes
+            read = parse_page(text) if links is not None else None
+            out.append((stage_or_keep(stage, page.output, text.encode("utf-8")), read))
         return out
 
     if can_fork(len(pages)):

@@ -87,6 +87,11 @@ def merge_cells(rows: tuple[TaskRow, ...]) -> list[dict[str, Any]]:
 
 def render_page(env: jinja2.Environment, site: Site, page: Page) -> bytes:
     """Render one page to UTF-8 bytes; raise :class:`TemplateProblem` on template errors."""
+    return render_text(env, site, page).encode("utf-8")
+
+
+def render_text(env: jinja2.Environment, site: Site, page: Page) -> str:
+    """Render one page (see :func:`render_page`), as text."""
     base_path = site.config.base_path
 
     def rel(url: str) -> str:
@@ -106,7 +111,7 @@ def render_page(env: jinja2.Environment, site: Site, page: Page) -> bytes:
         hint = ("模板用到了不存在的变量或属性；检查拼写。" if isinstance(e, jinja2.UndefinedError)
                 else "模板运行出错。")
         raise TemplateProblem(path, line, f"渲染 {page.url or '首页'} 时出错：{e}", hint) from None
-    return html.encode("utf-8")
+    return html
 
 
 def _template_path(filename: str | None, fallback: str) -> str:

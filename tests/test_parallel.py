@@ -32,7 +32,7 @@ def test_workers_write_the_same_site(make_site, tmp_path, monkeypatch):
     log = tmp_path / "pids"
     main = os.getpid()
     # the workers inherit this (fork)
-    monkeypatch.setattr(parallel, "render_page", logging_pids(log, parallel.render_page))
+    monkeypatch.setattr(parallel, "render_text", logging_pids(log, parallel.render_text))
     build_site(site.root, tmp_path / "two")
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
     pids = set(log.read_text().split())
@@ -184,13 +184,13 @@ def test_a_worker_that_dies_costs_time_not_the_site(make_site, tmp_path, monkeyp
     monkeypatch.setenv("GONGKAI_WORKERS", "3")
     monkeypatch.setattr(parallel, "MIN_PAGES", 1)
     monkeypatch.setattr(parallel, "CHUNK", 2)
-    real = parallel.render_page
+    real = parallel.render_text
     main = os.getpid()
 
-    def render_page(env, s, page):
+    def render_text(env, s, page):
         if os.getpid() != main:
             os._exit(9)                     # as abrupt as the kernel's OOM killer
         return real(env, s, page)
-    monkeypatch.setattr(parallel, "render_page", render_page)
+    monkeypatch.setattr(parallel, "render_text", render_text)
     build_site(site.root, tmp_path / "two")
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
