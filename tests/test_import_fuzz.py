@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator.importer.decode import SourceError
@@ -28,6 +28,10 @@ _PIECES = _LINES + [
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# found by this test: a task header and its |---| rule with no row after them are not a
+# table, and the rule's dashes were blanked before that was known
+@example(parts=["| 工作任务 | 具体要求 | 责任单位 |", "|---|---|---|"], html=False)
+@example(parts=["| 工作任务 | 具体要求 | 责任单位 |", "|---|---|---|"], html=True)
 @given(parts=st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=30)), min_size=1, max_size=40),
        html=st.booleans())
 def test_random_inputs_import_or_fail_clearly(tmp_path_factory, parts, html):

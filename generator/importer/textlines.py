@@ -167,6 +167,7 @@ def _pipe_table(lines: list[str], pieces: list[Piece], start: int) -> tuple[Grid
     rows: list[list[int]] = [[start]]
     separators = "".join(_PIPE.findall(lines[start]))
     buf: list[int] = []
+    rules: list[int] = []           # |---| lines: blanked only once this is a table
     i = start + 1
     while i < len(lines):
         line = lines[i]
@@ -179,7 +180,7 @@ def _pipe_table(lines: list[str], pieces: list[Piece], start: int) -> tuple[Grid
                 continue
             if _PIPE_SEPARATOR.match(line) and _PIPE.search(line):
                 separators += line.strip()
-                pieces[i].text = ""
+                rules.append(i)
                 i += 1
                 continue
             if not _PIPE.search(line):
@@ -194,6 +195,8 @@ def _pipe_table(lines: list[str], pieces: list[Piece], start: int) -> tuple[Grid
         rows.append(buf)
     if len(rows) < 2:
         return None, start
+    for r in rules:
+        pieces[r].text = ""
     # Cells become new pieces (appended, so that line pieces keep their indexes); the
     # line pieces are blanked and the pipes reported as separators.
     grid: list[list[list[int]]] = []
