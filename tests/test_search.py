@@ -30,30 +30,30 @@ def load(root: Path):
     return site
 
 
+def _numbers(postings: str):
+    """The numbers of a postings string, one by one (base 64, the high bit of a character
+    saying that more follow)."""
+    v = 0
+    for c in postings:
+        d = search.B64.index(c)
+        if d >= 32:
+            v = v * 32 + d - 32
+        else:
+            yield v * 32 + d
+            v = 0
+
+
 def decode(postings: str, positional: bool) -> dict[int, list]:
     """The Python twin of the search page's reader (templates/_search.js): record → [(count, first position)] per field."""
-    values = [search.B64.index(c) for c in postings]
-    i = 0
-
-    def num() -> int:
-        nonlocal i
-        v = 0
-        while True:
-            c = values[i]
-            i += 1
-            if c >= 32:
-                v = v * 32 + c - 32
-            else:
-                return v * 32 + c
-
+    numbers = _numbers(postings)
     out, rec = {}, 0
-    while i < len(values):
-        rec += num()
-        mask = num()
+    for gap in numbers:
+        rec += gap
+        mask = next(numbers)
         fields = []
         for f in range(3):
             if mask & (1 << f):
-                fields.append((num(), num() if positional else None))
+                fields.append((next(numbers), next(numbers) if positional else None))
             else:
                 fields.append((0, None))
         out[rec] = fields
@@ -61,31 +61,18 @@ def decode(postings: str, positional: bool) -> dict[int, list]:
 
 
 def decode_rest(postings: str, first: dict[int, list]) -> dict[int, list]:
-    values = [search.B64.index(c) for c in postings]
-    i = 0
-
-    def num() -> int:
-        nonlocal i
-        v = 0
-        while True:
-            c = values[i]
-            i += 1
-            if c >= 32:
-                v = v * 32 + c - 32
-            else:
-                return v * 32 + c
-
+    numbers = _numbers(postings)
     out, rec = {}, 0
-    while i < len(values):
-        rec += num()
-        mask = num()
+    for gap in numbers:
+        rec += gap
+        mask = next(numbers)
         lists = [None, None, None]
         for f in range(3):
             if mask & (1 << f):
                 count, p = first[rec][f]
                 positions = [p]
                 for _ in range(count - 1):
-                    p += num()
+                    p += next(numbers)
                     positions.append(p)
                 lists[f] = positions
         out[rec] = lists
