@@ -169,6 +169,7 @@ def _placement(version: int) -> tuple[int, itemgetter]:
     7.7.3); the remainder bits and every other module take the 0."""
     n = 17 + 4 * version
     function = _function_modules(version)[0]
+    # codeword bits: the same at every error level (only the data/correction split differs)
     total = 8 * sum(info.num_blocks * info.num_total for info in consts.ECC[version][_LEVEL["M"]])
     source = [total] * (n * n)
     idx = 0
