@@ -155,3 +155,30 @@ def test_new_site_and_new_document_build(tmp_path):
 def test_help_is_for_editors():
     proc = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0 and "gongkai build" in proc.stdout and "提示" in proc.stdout
+
+
+def test_task_rows_share_their_unit_tuples(make_site):
+    """Rows naming the same units, in any document, hold one tuple of those units and
+    one of their (name, unit) pairs: a big site's 100,000 rows hold a few thousand
+    distinct ones. The units are still the registry's own."""
+    from generator.site import load_site
+    from generator.problems import Problems
+    site = make_site()
+    same = "tasks:\n  - requirement: 甲\n    units: [区财政局]\n  - requirement: 乙\n    units: [区财政局]\n"
+    for doc_id in ("a", "b"):
+        site.document(doc_id, tasks=same)
+    site.document("c", tasks="tasks:\n  - requirement: 丙\n    units: [区政府办]\n")
+    problems = Problems(site.root)
+    loaded = load_site(site.root, problems)
+    assert loaded is not None and not problems.has_errors(), [p.format() for p in problems]
+    rows = [row for doc_id in ("a", "b") for row in loaded.task_rows[doc_id]]
+    assert len(rows) == 4
+    assert all(r.units is rows[0].units and r.unit_refs is rows[0].unit_refs for r in rows)
+    other = loaded.task_rows["c"][0]
+    assert other.units != rows[0].units and other.unit_refs[0][0] == "区政府办"   # an alias, as published
+    assert other.unit_refs[0][1].name == "区政府办公室"
+    (name, unit), = rows[0].unit_refs
+    assert name == "区财政局" and unit is rows[0].units[0]
+    assert any(u is unit for u in loaded.units.units.values())
+    site.build()
+    assert "区财政局" in (site.root / "output/documents/a/tasks/index.html").read_text(encoding="utf-8")
