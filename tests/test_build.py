@@ -182,3 +182,23 @@ def test_task_rows_share_their_unit_tuples(make_site):
     assert any(u is unit for u in loaded.units.units.values())
     site.build()
     assert "区财政局" in (site.root / "output/documents/a/tasks/index.html").read_text(encoding="utf-8")
+
+
+def test_table_of_contents_links_to_the_body_headings(make_site):
+    """A document with three or more headings gets a table of contents: one entry per
+    heading, in order, each a link to the heading's anchor in the body."""
+    from bs4 import BeautifulSoup
+    site = make_site()
+    site.document("toc", body="各单位：\n\n一、总体要求\n\n正文。\n\n二、重点任务\n\n（一）公开目录\n\n正文。\n\n"
+                              "三、保障措施\n\n正文。\n")
+    site.document("short", body="各单位：\n\n一、总体要求\n\n正文。\n")
+    site.build()
+    soup = BeautifulSoup((site.root / "output/documents/toc/index.html").read_text(encoding="utf-8"), "html.parser")
+    links = soup.select("nav.toc a")
+    assert [a.get_text(strip=True) for a in links] == ["一、总体要求", "二、重点任务", "（一）公开目录", "三、保障措施"]
+    for a in links:
+        target = soup.find(id=a["href"][1:])
+        assert target is not None and target.name in ("h2", "h3", "h4") and target.get_text(strip=True) == a.get_text(strip=True)
+    assert [li["class"] for li in soup.select("nav.toc li")][2] != [li["class"] for li in soup.select("nav.toc li")][1]
+    short = (site.root / "output/documents/short/index.html").read_text(encoding="utf-8")
+    assert 'class="toc"' not in short
