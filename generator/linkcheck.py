@@ -27,6 +27,7 @@ from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from .problems import Problems
+from .writer import content_bytes
 
 LINK_ATTRIBUTES = {
     "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src",), "script": ("src",),
@@ -184,9 +185,9 @@ def parse_page(text: str) -> PageLinks:
 
 
 def parse_file(content: bytes | Path) -> PageLinks:
-    """:func:`parse_page` of an output file given as bytes or as a path."""
-    data = content if isinstance(content, bytes) else Path(content).read_bytes()
-    return parse_page(data.decode("utf-8", "replace"))
+    """:func:`parse_page` of an output file given as bytes or as a file (a path, or a
+    file of output/ taken over)."""
+    return parse_page(content_bytes(content).decode("utf-8", "replace"))
 
 
 # an href starting so may be a link to the page it is on (after stripping blanks)
@@ -330,8 +331,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
                 if reason:
                     broken.append(BrokenLink(page, line, href, reason))
     if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
-        content = files["sitemap.xml"]
-        data = content if isinstance(content, bytes) else Path(content).read_bytes()
+        data = content_bytes(files["sitemap.xml"])
         line, counted = 1, 0
         for m in _LOC.finditer(data):
             loc = m.group(1).decode("utf-8", "replace").replace("&amp;", "&")

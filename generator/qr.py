@@ -19,17 +19,17 @@ An address (ASCII with a lower-case letter: byte mode) is then encoded here too
 (``segno.consts``), the Reed-Solomon remainder as one integer shifted a byte at a time,
 and the bits placed by one table lookup per version. What surrounds the data (finders,
 timing, alignment, version and format information) is copied from the first symbol segno
-drew with the same version and error level. symbol() of an address: 1.2 ms -> 0.6 ms,
-the rest being the mask choice. Anything else (digits only, capitals only, non-ASCII)
+drew with the same version and error level. The eight masks are then scored on one
+integer holding every row and column. symbol() of an address: 1.2 ms -> 0.4 ms. Anything else (digits only, capitals only, non-ASCII)
 is still drawn by segno whole.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
 from itertools import zip_longest
 from operator import itemgetter
+from typing import Iterable
 
 import segno
 from segno import consts
@@ -88,8 +88,7 @@ def symbol(url: str) -> tuple[list[int], int]:
 
 # ---------------------------------------------------------------------------- byte mode
 _ALPHANUMERIC = frozenset(consts.ALPHANUMERIC_CHARS.decode("ascii"))
-_LEVELS = ("L", "M", "Q", "H")
-_LEVEL = {name: consts.ERROR_MAPPING[name] for name in _LEVELS}
+_LEVEL = consts.ERROR_MAPPING          # "L", "M", "Q", "H" -> segno's table keys
 _BITS = bytes.maketrans(b"01", b"\x00\x01")
 
 

@@ -569,22 +569,6 @@ def _common_characters() -> str:
     return "".join(chars)
 
 
-def site_characters(records: list[Record], check: Callable[[], None] = _no_check) -> set[str]:
-    """Every CJK character in the records' text."""
-    chars: set[str] = set()
-    for n, record in enumerate(records):
-        if n % 64 == 0:
-            check()
-        for text in record.fields:
-            chars.update("".join(CJK_RUN.findall(text)))
-    return chars
-
-
-def homophone_table(records: list[Record], check: Callable[[], None] = _no_check) -> dict[str, str]:
-    """reading → characters, for the common characters and every character of the records."""
-    return homophones(site_characters(records, check))
-
-
 def homophones(chars: set[str]) -> dict[str, str]:
     """reading → characters, for the common characters and ``chars``."""
     chars = set(_common_characters()) | chars

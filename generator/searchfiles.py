@@ -88,12 +88,12 @@ class Segment:
     text_bytes: int
 
 
-def segment_postings(records: list[Record], check: Callable[[], None] = _no_check,
-                     counted: tuple[Counter, set] | None = None) -> tuple[Postings, Postings]:
-    """(postings, further positions) of these records, records numbered from 0; with
-    ``counted`` (runs, characters), the fields' CJK runs are also counted into the one and
-    their characters added to the other (the vocabulary's and the homophone table's
-    input, from the same pass over the text).
+def segment_postings(records: list[Record], counted: tuple[Counter, set],
+                     check: Callable[[], None] = _no_check) -> tuple[Postings, Postings]:
+    """(postings, further positions) of these records, records numbered from 0. The
+    fields' CJK runs are also counted into ``counted[0]`` and their characters added to
+    ``counted[1]`` (the vocabulary's and the homophone table's input, from the same pass
+    over the text).
 
     The postings of a positional term give, per record, each field's count and first
     position: enough to rank, to place a snippet, and to verify a phrase wherever each
@@ -124,10 +124,9 @@ def segment_postings(records: list[Record], check: Callable[[], None] = _no_chec
         if rec % 16 == 0:
             check()
         fields = [_field_terms(text) if text else (empty, no_counts, ()) for text in record.fields]
-        if counted is not None:
-            for _, chars, runs in fields:
-                counted[0].update(runs)
-                counted[1].update(chars.keys())
+        for _, chars, runs in fields:
+            counted[0].update(runs)
+            counted[1].update(chars.keys())
         p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
         c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
         # Most terms occur in the body only (field 2): written without the general case's
@@ -173,7 +172,7 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
     """Everything the files need from ``records`` (numbered from 0, parents too)."""
     runs: Counter = Counter()
     chars: set = set()
-    postings, positions = segment_postings(records, check, (runs, chars))
+    postings, positions = segment_postings(records, (runs, chars), check)
     chunks: list[str] = []
     metas: list[dict] = []
     text_chars = text_bytes = 0

@@ -30,7 +30,6 @@ def test_workers_write_the_same_site(make_site, tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PAGES", 1)
     monkeypatch.setattr(parallel, "CHUNK", 3)
     log = tmp_path / "pids"
-    main = os.getpid()
     # the workers inherit this (fork)
     monkeypatch.setattr(parallel, "render_text", logging_pids(log, parallel.render_text))
     build_site(site.root, tmp_path / "two")
