@@ -17,7 +17,7 @@ from pathlib import Path
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .collector import no_gc
 from .buildcache import MANIFEST
-from .writer import Staged, StaleOutput, stager, start_staging, write_atomic
+from .writer import Staged, StaleOutput, stager, start_staging, wait_discarded, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -234,6 +234,7 @@ def _render_and_write(site: Site, site_dir: Path, output_dir: Path, drafts: bool
         size = write_atomic(output_dir, outputs)
     finally:
         shutil.rmtree(stage, ignore_errors=True)        # left only when the build failed
+        wait_discarded()
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         # Recorded only once the site is really out (a preview with drafts is not): an
         # address that never went live does not have to be kept.

@@ -334,7 +334,7 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
     from .build import BuildResult, check_links
     from .permalinks import write_ledger
     from .problems import BuildFailed
-    from .writer import write_atomic, write_changes
+    from .writer import wait_discarded, write_atomic, write_changes
     try:
         found = builder.build()
     except BuildFailed as failed:
@@ -358,7 +358,11 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
         write_ledger(site.root / "content", site.addresses.ledger)
     figures = (len(site.pages), len(outputs.files), size)
     rendered = builder.rendered
-    cache.save(builder, list(problems.items), figures, written, dirs, known)
+    try:
+        # the site replaced by write_atomic is being removed meanwhile
+        cache.save(builder, list(problems.items), figures, written, dirs, known)
+    finally:
+        wait_discarded()
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
 
 

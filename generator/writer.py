@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -123,6 +124,62 @@ def stager(folder: Path | None) -> "Callable[[str, bytes], bytes | Staged] | Non
     return functools.partial(stage_or_keep, folder) if folder is not None else None
 
 
+# Removals of replaced output folders still running (see discard()).
+_discarding: list[tuple[Path, subprocess.Popen | None]] = []
+
+
+def discard(folder: Path) -> None:
+    """Remove ``folder`` (the site a full build has just replaced) in the background.
+
+    Removing 65,000 files took 10 s of a 10,000-document rebuild on a disk mounted with
+    ``discard``. The build has other work left (saving its cache), so ``rm -rf`` runs as
+    a separate process beside it: a thread would wait for the interpreter lock between
+    every two files. :func:`wait_discarded` waits for it before the build reports done."""
+    rm = shutil.which("rm") if os.name == "posix" else None
+    if rm is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        _discarding.append((folder, subprocess.Popen([rm, "-rf", "--", str(folder)],
+                                                     stdin=subprocess.DEVNULL)))
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def wait_discarded() -> None:
+    """Wait for every :func:`discard` to finish (whatever ``rm`` left is removed here)."""
+    while _discarding:
+        folder, proc = _discarding.pop()
+        if proc is not None:
+            proc.wait()
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep_stale(output_dir: Path) -> None:
+    """Remove replaced sites left beside ``output_dir`` by a build that was killed while
+    removing them (``.output.old-PID`` of a process no longer running)."""
+    prefix = f".{output_dir.name}.old-"
+    try:
+        entries = list(os.scandir(output_dir.parent))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):]
+        if entry.name.startswith(prefix) and pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            discard(Path(entry.path))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                 # someone else's process: running
+        return True
+    return True
+
+
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
     return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
 
@@ -134,7 +191,8 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
     Files given as :class:`Staged` are in the staging folder already (see
     :func:`start_staging`); the others are written now. ``manifest_out`` and
     ``written_out`` receive each file's SHA-256 and its stat (size, time, inode) for the
-    build cache. Returns the bytes written."""
+    build cache. Returns the bytes written. The replaced site is removed in the
+    background (:func:`discard`): call :func:`wait_discarded` before the build ends."""
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = staging_folder(output_dir)
@@ -168,7 +226,9 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
         if old.exists() and not output_dir.exists():
             old.rename(output_dir)       # put the previous site back
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        discard(old)
+    _sweep_stale(output_dir)
     if manifest_out is not None:
         manifest_out.update(manifest)
     if written_out is not None:
@@ -239,5 +299,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["Kept", "StaleOutput", "Staged", "WRITING", "content_bytes", "kept", "stage_file", "stager",
-           "stage_or_keep", "staging_folder", "start_staging", "write_atomic", "write_changes"]
+__all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "kept", "stage_file", "stager",
+           "stage_or_keep", "staging_folder", "start_staging", "wait_discarded", "write_atomic", "write_changes"]

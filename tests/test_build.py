@@ -50,6 +50,25 @@ def test_failed_build_leaves_previous_output_untouched(make_site, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "no temporary folders left"
 
 
+def test_rebuild_replaces_the_old_site_and_removes_it(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    out = tmp_path / "out"
+    site.build(out)
+    (out / "stray.html").write_text("left by hand", encoding="utf-8")
+    # a replaced site left behind by a build killed while removing it (no such process)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".out.old-{dead}"
+    (stale / "documents").mkdir(parents=True)
+    (stale / "documents" / "index.html").write_text("old", encoding="utf-8")
+    site.document("b")
+    site.build(out)                     # a full build: the old site is swapped out, then removed
+    assert (out / "documents" / "b" / "index.html").exists()
+    assert not (out / "stray.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"], "old sites removed"
+
+
 def test_site_templates_override_the_theme_file_by_file(make_site, tmp_path):
     site = make_site()
     site.document("a")
