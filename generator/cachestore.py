@@ -39,6 +39,7 @@ from typing import Any, BinaryIO, Iterable, Iterator
 
 from .content.documents import Document
 from .content.units import UnitRegistry
+from .pages import Page
 
 STORE = "store.pickle"
 MAGIC = "gongkai-store-2"
@@ -75,6 +76,10 @@ def _tree(value: Any) -> Iterator[Any]:
             yield from _tree(item)
     elif isinstance(value, UnitRegistry):
         yield from value.units.values()
+    elif isinstance(value, Page):
+        # planned pages kept by the load cache: their data is also a page's recorded
+        # inputs, and must come back as one object for the two to compare by identity
+        yield value.data
 
 
 class _Writer(pickle.Pickler):

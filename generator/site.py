@@ -183,15 +183,11 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
                                   interpretations, problems)
     if problems.has_errors() or config is None:
         return None
-    unit_rows: dict[str, list[TaskRow]] = {}
-    for rows in task_rows.values():
-        for row in rows:
-            for unit in dict.fromkeys(row.units + row.lead_units):
-                unit_rows.setdefault(unit.id, []).append(row)
+    unit_rows = _rows_by_unit(task_rows)
     site = Site(
         root=site_dir, config=config, documents=tuple(published), withheld=tuple(withheld),
         units=units, task_rows=task_rows,
-        unit_rows={k: tuple(v) for k, v in sorted(unit_rows.items())},
+        unit_rows=unit_rows,
         years=_group(published, lambda d: str(d.year) if d.year else None, lambda k: k),
         issuers=_group(published, lambda d: d.issuer, _slug),
         topics=_group(published, lambda d: d.topic, _slug),
@@ -199,8 +195,25 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
         withdrawn=tuple(withdrawn), redirects=addresses.redirects, addresses=addresses,
     )
     from .plan import plan_pages   # the page plan reads the whole Site
-    site.pages = plan_pages(site)
+    site.pages = plan_pages(site, cache.derive if cache is not None else None)
     return site
+
+
+def _rows_by_unit(task_rows: dict[str, tuple[TaskRow, ...]]) -> dict[str, tuple[TaskRow, ...]]:
+    """Every unit's task rows (as a lead or a participant), in document order."""
+    unit_rows: dict[str, list[TaskRow]] = {}
+    # rows share their unit tuples (see _resolve_tasks): their distinct ids are found once
+    # per pair of tuples, not by hashing Unit objects (a dataclass hash of every field)
+    distinct: dict[tuple[int, int], list[str]] = {}
+    for rows in task_rows.values():
+        for row in rows:
+            key = (id(row.units), id(row.lead_units))
+            ids = distinct.get(key)
+            if ids is None:
+                ids = distinct[key] = list(dict.fromkeys(u.id for u in row.units + row.lead_units))
+            for uid in ids:
+                unit_rows.setdefault(uid, []).append(row)
+    return {k: tuple(v) for k, v in sorted(unit_rows.items())}
 
 
 def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
