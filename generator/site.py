@@ -71,6 +71,7 @@ class Site:
     issuers: tuple[Group, ...]
     topics: tuple[Group, ...]
     pages: tuple[Page, ...] = ()
+    unit_documents: dict[str, int] = field(default_factory=dict)   # by unit id: documents with its rows
     problems: Problems | None = field(default=None, repr=False)
     interpretations: tuple[Interpretation, ...] = ()
     relations: Relations = field(default_factory=Relations)
@@ -183,11 +184,11 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
                                   interpretations, problems)
     if problems.has_errors() or config is None:
         return None
-    unit_rows = _rows_by_unit(task_rows)
+    unit_rows, unit_documents = _rows_by_unit(task_rows)
     site = Site(
         root=site_dir, config=config, documents=tuple(published), withheld=tuple(withheld),
         units=units, task_rows=task_rows,
-        unit_rows=unit_rows,
+        unit_rows=unit_rows, unit_documents=unit_documents,
         years=_group(published, lambda d: str(d.year) if d.year else None, lambda k: k),
         issuers=_group(published, lambda d: d.issuer, _slug),
         topics=_group(published, lambda d: d.topic, _slug),
@@ -199,21 +200,31 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     return site
 
 
-def _rows_by_unit(task_rows: dict[str, tuple[TaskRow, ...]]) -> dict[str, tuple[TaskRow, ...]]:
-    """Every unit's task rows (as a lead or a participant), in document order."""
+def _rows_by_unit(task_rows: dict[str, tuple[TaskRow, ...]]
+                  ) -> tuple[dict[str, tuple[TaskRow, ...]], dict[str, int]]:
+    """Every unit's task rows (as a lead or a participant), in document order, and the
+    number of documents they come from. Runs on every rebuild: 100,000 rows at 10,000
+    documents."""
     unit_rows: dict[str, list[TaskRow]] = {}
-    # rows share their unit tuples (see _resolve_tasks): their distinct ids are found once
-    # per pair of tuples, not by hashing Unit objects (a dataclass hash of every field)
-    distinct: dict[tuple[int, int], list[str]] = {}
+    documents: dict[str, int] = {}
+    # Rows share their unit tuples (see _resolve_tasks): the lists a row goes into are
+    # found once per pair of tuples, not by hashing Unit objects (a dataclass hash of
+    # every field) for every row.
+    targets: dict[tuple[int, int], tuple[list[str], list[list[TaskRow]]]] = {}
     for rows in task_rows.values():
+        pairs: set = set()
         for row in rows:
             key = (id(row.units), id(row.lead_units))
-            ids = distinct.get(key)
-            if ids is None:
-                ids = distinct[key] = list(dict.fromkeys(u.id for u in row.units + row.lead_units))
-            for uid in ids:
-                unit_rows.setdefault(uid, []).append(row)
-    return {k: tuple(v) for k, v in sorted(unit_rows.items())}
+            found = targets.get(key)
+            if found is None:
+                ids = list(dict.fromkeys(u.id for u in row.units + row.lead_units))
+                found = targets[key] = (ids, [unit_rows.setdefault(uid, []) for uid in ids])
+            for rows_of_unit in found[1]:
+                rows_of_unit.append(row)
+            pairs.add(key)
+        for uid in {uid for key in pairs for uid in targets[key][0]}:
+            documents[uid] = documents.get(uid, 0) + 1
+    return {k: tuple(v) for k, v in sorted(unit_rows.items())}, documents
 
 
 def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
