@@ -269,3 +269,61 @@ def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):
     fresh = Builder(site.root)
     fresh.build()
     assert outputs_equal(builder.outputs, fresh.outputs) == []
+
+
+def _many_rows(site, doc_id: str, count: int, month: int, word: str = "要求") -> None:
+    rows = "".join(f"  - requirement: {word}{i}\n    units: [区财政局]\n" for i in range(count))
+    site.document(doc_id, front=f"title: 文件{doc_id}\ndisclosure: 主动公开\npublished: 2024-{month:02d}-01\n",
+                  tasks="tasks:\n" + rows)
+
+
+def _unit_pages(builder) -> dict:
+    return {p.url: p for p in builder.site.pages if p.kind == "unit"}
+
+
+def test_unit_pages_are_kept_while_their_rows_are_the_same(make_site):
+    site = make_site()
+    for month in range(1, 6):                   # 5 x 60 rows of one unit: 3 pages of 100
+        _many_rows(site, f"d{month}", 60, month)
+    builder = Builder(site.root)
+    builder.build()
+    before = _unit_pages(builder)
+    assert len(before) == 3
+    # the newest document's rows come first: its edit touches the first unit page only
+    _many_rows(site, "d5", 60, 5, word="新要求")
+    builder.build()
+    after = _unit_pages(builder)
+    assert sorted(after) == sorted(before)
+    first = min(after, key=len)                 # units/<id>/, before its page/N/
+    assert after[first] is not before[first]
+    assert all(after[u] is before[u] for u in after if u != first), "untouched unit pages planned again"
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+    # one more row in the oldest document: every page's totals change, and a fourth page
+    _many_rows(site, "d1", 61, 1)
+    builder.build()
+    again = _unit_pages(builder)
+    assert len(again) == 4 and not any(again[u] is after.get(u) for u in again)
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+
+
+def test_kept_unit_pages_survive_the_build_cache(make_site, tmp_path, monkeypatch):
+    from generator import cachestore
+    from generator.build import build_site
+    from generator.buildcache import BuildCache
+    # every group of roots in a pickle of its own, as on a big site (a pickle's memo
+    # would otherwise keep a page's data one object with its recorded inputs anyway)
+    monkeypatch.setattr(cachestore, "CHUNK_ROOTS", 1)
+    site = make_site()
+    for month in range(1, 4):
+        _many_rows(site, f"d{month}", 80, month)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    _many_rows(site, "d3", 80, 3, word="新要求")
+    builder = BuildCache(site.root.resolve(), out.absolute(), (False, False)).builder()
+    recorded = {k: v[0] for k, v in builder.pages.items()}
+    builder.build()
+    unit = _unit_pages(builder)
+    kept = [p for p in unit.values() if p.data is recorded[p.output][-1]]
+    # 240 rows on 3 pages: d3's rows are the first 80, so pages 2 and 3 are the cached ones
+    assert len(unit) == 3 and len(kept) == 2
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
