@@ -109,8 +109,11 @@ class PageLinks:
         if len(state) == 2:
             self._ids, self._links, self._packed = state[0], state[1], None
         else:
+            # Pages of one kind have the same ids, and pages at one depth mostly the same
+            # hrefs: one string each rather than 10,000 equal ones (held, and cached).
+            count, names, total, hrefs, lines = state
             self._ids = self._links = None
-            self._packed = state
+            self._packed = (count, sys.intern(names), total, sys.intern(hrefs), lines)
 
     def each(self) -> list[tuple[str, int]] | zip:
         """The links, (href, line), without keeping them unpacked: a full build's check

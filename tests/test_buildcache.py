@@ -383,3 +383,30 @@ def test_objects_read_back_are_the_cached_ones(make_site, tmp_path, monkeypatch)
     assert len(found) > 20 and not copies
     rows_tuples = [rows for rows in builder.site_parts[3].values()]
     assert rows_tuples and all(id(rows) in cached for rows in rows_tuples)
+
+
+def test_recurring_short_texts_are_one_object(make_site):
+    """Unit names, deadlines, field names and heading anchors recur in every document;
+    each is held (and written to the build cache) once, not once per document. Equal
+    texts in any case: this is about memory and the cache's size."""
+    import pickle
+
+    from generator.linkcheck import parse_page
+    from generator.problems import Problems
+    from generator.site import load_site
+    site = make_site()
+    for name in ("a", "b"):
+        site.document(name, body="一、总体要求\n\n正文。\n\n二、工作任务\n\n正文。\n",
+                      tasks="tasks:\n  - requirement: 要求\n    units: [区财政局]\n    deadline: 长期坚持\n")
+    loaded = load_site(site.root, Problems(site.root))
+    a, b = loaded.documents
+    ta, tb = a.tasks.tasks[0], b.tasks.tasks[0]
+    assert ta.deadline == "长期坚持" and ta.deadline is tb.deadline
+    assert ta.units == ("区财政局",) and ta.units[0] is tb.units[0]
+    assert a.heading_rows and a.heading_rows[0][1] is b.heading_rows[0][1]
+    assert list(a.lines)[0] is list(b.lines)[0]                        # front matter keys
+    # a page's ids and hrefs, packed, come back as one string per distinct value
+    html = '<h2 id="p1">甲</h2><a href="../../units/">乙</a>'
+    one, two = (pickle.loads(pickle.dumps(parse_page(html))) for _ in range(2))
+    assert one._packed[1] == "p1" and one._packed[1] is two._packed[1]
+    assert one._packed[3] is two._packed[3]

@@ -7,6 +7,7 @@ body (numbered parts become headings with stable anchors), and loads the optiona
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,7 +214,8 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown) -> Do
         disclosure=values["disclosure"], doc_type=values["doc_type"],
         keywords=tuple(values["keywords"]), unit_scope=values["unit_scope"],
         attachments=attachments, tasks_note=values["tasks_note"], draft=values["draft"],
-        body_html=html, heading_rows=tuple((h.level, h.anchor, h.text) for h in headings),
+        # anchors (p1, p2-3 …) recur in every document: one string each (see yamlload.SHARE_MAX)
+        body_html=html, heading_rows=tuple((h.level, sys.intern(h.anchor), h.text) for h in headings),
         tasks=tasks, lines=lines, needs_interpretation=values["needs_interpretation"],
         superseded_by=values["superseded_by"],
         aliases=tuple(values["aliases"]), withdrawn=values["withdrawn"],
