@@ -17,7 +17,7 @@ from pathlib import Path
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .collector import no_gc
 from .buildcache import MANIFEST
-from .writer import Staged, StaleOutput, stager, start_staging, wait_discarded, write_atomic
+from .writer import Staged, StaleOutput, stage_or_keep, stager, start_staging, wait_discarded, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .site import Site, load_site
@@ -104,7 +104,7 @@ def collect_outputs(site: Site, problems: Problems,
     ``rendered_pages`` (output path → HTML) comes from an incremental build that has
     already rendered, or reused, every page. ``stage``: the staging folder of a full
     build, into which pages are written as they are rendered (see
-    :func:`generator.parallel.render_pages`).
+    :func:`generator.parallel.render_pages`), and the open data as it is made.
     """
     outputs = Outputs(problems)
     index = data_outputs.get("search") if data_outputs else None
@@ -130,7 +130,13 @@ def collect_outputs(site: Site, problems: Problems,
               "robots.txt": opendata.robots_txt}
     for path in DATA_OUTPUTS:
         known = data_outputs.get(path) if data_outputs else None
-        outputs.add(path, known if known is not None else makers[path](site), path)
+        if known is None:
+            known = makers[path](site)
+            if path.startswith("api/"):
+                # open data is 94 MB at 10,000 documents: a full build writes it now
+                # rather than holding it to the end (sitemap.xml is read by the link check)
+                known = stage_or_keep(stage, path, known)
+        outputs.add(path, known, path)
     # search/index/: the offline search index (an incremental build passes the previous
     # files under "search" when nothing it indexes has changed)
     for path, data in (index if index is not None else searchfiles.index_files(site)):

@@ -362,7 +362,7 @@ class Builder:
             reuse = {**(reuse or {}), "search": index}
         memo = {"old": self.data_memo}
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
-                                  data_outputs=reuse, memo=memo)
+                                  data_outputs=reuse, memo=memo, stage=self.stage)
         if problems.has_errors():
             raise BuildFailed(problems)
         outputs.links = links

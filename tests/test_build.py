@@ -222,3 +222,23 @@ def test_table_of_contents_links_to_the_body_headings(make_site):
     assert classes[2] != classes[1]                       # （一） sits a level below 二、
     short = (site.root / "output/documents/short/index.html").read_text(encoding="utf-8")
     assert 'class="toc"' not in short
+
+
+def test_full_build_writes_open_data_as_it_is_made(make_site, tmp_path):
+    # 94 MB of open data at 10,000 documents is written into the new site's folder
+    # when made, not held until the end; sitemap.xml stays in memory for the link check.
+    from generator.build import collect_outputs
+    from generator.problems import Problems
+    from generator.site import load_site
+    from generator.writer import Staged
+    site = make_site()
+    site.document("a", tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n")
+    loaded = load_site(site.root, Problems(site.root))
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    staged = collect_outputs(loaded, Problems(site.root), stage=stage).files
+    plain = collect_outputs(loaded, Problems(site.root)).files
+    for path in ("api/documents.json", "api/tasks.json", "api/tasks.csv"):
+        assert isinstance(staged[path], Staged)
+        assert (stage / path).read_bytes() == plain[path]
+    assert isinstance(staged["sitemap.xml"], bytes) and staged["sitemap.xml"] == plain["sitemap.xml"]

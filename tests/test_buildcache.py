@@ -410,3 +410,34 @@ def test_recurring_short_texts_are_one_object(make_site):
     one, two = (pickle.loads(pickle.dumps(parse_page(html))) for _ in range(2))
     assert one._packed[1] == "p1" and one._packed[1] is two._packed[1]
     assert one._packed[3] is two._packed[3]
+
+
+def test_search_segments_end_a_pickle_by_their_text(make_site, tmp_path, monkeypatch):
+    # The store's pickles are cut by the search segments' text as well as by the number
+    # of roots (the pickle's memo holds each segment's UTF-8 bytes until the pickle is
+    # done). Cut after every segment, the store still reads back whole and the same.
+    from generator import cachestore
+    dumps: list[int] = []
+    real = cachestore._Writer.dump
+
+    def counting(self, obj):
+        if isinstance(obj, list):
+            dumps.append(len(obj))
+        return real(self, obj)
+
+    monkeypatch.setattr(cachestore._Writer, "dump", counting)
+    monkeypatch.setattr(cachestore, "REWRITE_GROWTH", 100.0)
+    site = make_site()
+    for i in range(70):                              # three segments of up to 32 documents
+        site.document(f"d{i}", tasks=TASK)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    assert len(dumps) == 1                           # a small site: one pickle
+    monkeypatch.setattr(cachestore, "CHUNK_TEXT", 1)
+    dumps.clear()
+    shutil.rmtree(site.root / ".gongkai-cache")     # the next build from scratch
+    build_site(site.root, out, cache=True)
+    assert len(dumps) >= 4                           # the rest, then a pickle per segment
+    assert _edits(site, out, 2) == [1, 1]
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
