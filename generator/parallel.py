@@ -63,18 +63,28 @@ def can_fork(items: int, minimum: int | None = None) -> bool:
             and threading.active_count() == 1)
 
 
-def _drain() -> list[tuple[int, list]]:
-    """Take chunks until none is left: (chunk number, results) of each."""
+def _take() -> tuple[int, list] | None:
+    """Take the next chunk and do it: (chunk number, results), or None when none is left.
+
+    A worker runs one of these per task, so each chunk's results go back as soon as
+    they are made: a worker that kept them until the end held its share of a big
+    site's page links (80 MB at 10,000 documents) and then pickled it all at once."""
     assert _TASK is not None
     work, bounds, counter = _TASK
+    with counter.get_lock():
+        number = counter.value
+        counter.value += 1
+    if number >= len(bounds):
+        return None
+    return number, work(*bounds[number])
+
+
+def _drain() -> list[tuple[int, list]]:
+    """Take chunks until none is left: (chunk number, results) of each."""
     done = []
-    while True:
-        with counter.get_lock():
-            number = counter.value
-            counter.value += 1
-        if number >= len(bounds):
-            return done
-        done.append((number, work(*bounds[number])))
+    while (one := _take()) is not None:
+        done.append(one)
+    return done
 
 
 def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
@@ -93,16 +103,20 @@ def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
     try:
         helpers = workers() - 1
         with ProcessPoolExecutor(helpers, mp_context=ctx) as pool:
-            pending = [pool.submit(_drain) for _ in range(helpers)]
+            # a task per chunk, each taking whichever chunk is next (this process takes
+            # chunks too once meanwhile() is done): the ones left over return None
+            pending = [pool.submit(_take) for _ in bounds]
             extra = meanwhile()
             done = _drain()
             for future in pending:
                 try:
-                    done += future.result()
+                    one = future.result()
                 except BrokenProcessPool:
                     # A worker died (killed for memory, say): its chunks are done again
                     # here below; the work is deterministic, so the result is the same.
-                    pass
+                    continue
+                if one is not None:
+                    done.append(one)
         finished = {number for number, _ in done}
         for number, (start, stop) in enumerate(bounds):
             if number not in finished:
