@@ -125,7 +125,7 @@ def stager(folder: Path | None) -> "Callable[[str, bytes], bytes | Staged] | Non
 
 
 # Removals of replaced output folders still running (see discard()).
-_discarding: list[tuple[Path, subprocess.Popen | None]] = []
+_discarding: list[tuple[Path, subprocess.Popen]] = []
 
 
 def discard(folder: Path) -> None:
@@ -150,8 +150,7 @@ def wait_discarded() -> None:
     """Wait for every :func:`discard` to finish (whatever ``rm`` left is removed here)."""
     while _discarding:
         folder, proc = _discarding.pop()
-        if proc is not None:
-            proc.wait()
+        proc.wait()
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
 
