@@ -106,7 +106,7 @@ def _unit_pages(unit, rows: tuple, docs: int, cfg_sources: tuple, keep=None) -> 
     """A unit's pages: its task rows (from ``docs`` documents) grouped by document,
     ROWS_PER_PAGE rows a page."""
     return _paged("unit", unit.url, "unit.html", unit.full_name, "责任单位", rows, ROWS_PER_PAGE,
-                  lambda chunk: {"unit": unit, "groups": _by_document(chunk), "total": len(rows),
+                  lambda chunk: {"unit": unit, "groups": ByDocument(chunk), "total": len(rows),
                                  "documents": docs},
                   (unit.source,) + cfg_sources, keep=keep, totals=f"{len(rows)}|{docs}")
 
@@ -169,7 +169,3 @@ class ByDocument:
     def __getitem__(self, index: int) -> tuple:
         return self._groups()[index]
 
-
-def _by_document(rows: tuple) -> ByDocument:
-    """Rows grouped by their document, keeping the order: ((document, rows), …)."""
-    return ByDocument(rows)

@@ -20,8 +20,8 @@ An address (ASCII with a lower-case letter: byte mode) is then encoded here too
 and the bits placed by one table lookup per version. What surrounds the data (finders,
 timing, alignment, version and format information) is copied from the first symbol segno
 drew with the same version and error level. The eight masks are then scored on one
-integer holding every row and column. symbol() of an address: 1.2 ms -> 0.4 ms. Anything else (digits only, capitals only, non-ASCII)
-is still drawn by segno whole.
+integer holding every row and column. symbol() of an address: 1.2 ms -> 0.4 ms.
+Anything else (digits only, capitals only, non-ASCII) is still drawn by segno whole.
 """
 from __future__ import annotations
 
