@@ -32,6 +32,11 @@ _PIECES = _LINES + [
 # table, and the rule's dashes were blanked before that was known
 @example(parts=["| 工作任务 | 具体要求 | 责任单位 |", "|---|---|---|"], html=False)
 @example(parts=["| 工作任务 | 具体要求 | 责任单位 |", "|---|---|---|"], html=True)
+# found by this test: an ESC among the units was written to tasks.yaml as "\x1b"
+@example(parts=["\t序号\n\t工作任务\n\t具体要求\n\t责任单位\n\t完成时限", "无障碍阅读 关怀版 返回首页",
+                "\t依托实体服务大厅，设立政策咨询综合服务窗口。", "\t依托实体服务大厅，设立政策咨询综合服务窗口。",
+                "\t（二）以信息公开助力提升治理能力", "\t各街道办事处、区政府各部门（单位）", "\x1b", "", "", "0"],
+         html=False)
 @given(parts=st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=30)), min_size=1, max_size=40),
        html=st.booleans())
 def test_random_inputs_import_or_fail_clearly(tmp_path_factory, parts, html):

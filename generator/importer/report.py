@@ -37,6 +37,7 @@ STEP_NAMES = {
     "punct-width": "标点改为全角", "simplified": "繁体改简体", "units-split": "拆分责任单位",
     "date": "日期格式", "join": "合并断行", "markdown": "Markdown 转义", "mojibake-lost": "乱码中丢失的字",
     "validity": "有效性写法", "disclosure": "公开属性写法", "keywords": "主题词拆分",
+    "control": "删除控制字符",
 }
 
 

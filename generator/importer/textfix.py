@@ -442,12 +442,32 @@ def to_simplified(text: str) -> Fixed:
     return Fixed("\n".join(out_lines), changes)
 
 
+# --- 0. control characters --------------------------------------------------------------
+
+# C0 and C1 controls that are not whitespace (ESC, NUL, BEL …): stray bytes of a copy or
+# a terminal, never text. Kept, one would end up in a YAML file as an escape ("\x1b")
+# that no editor can read.
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def strip_control_characters(text: str) -> Fixed:
+    """Remove control characters that are not whitespace, recording each removal."""
+    if not _CONTROL_RE.search(text):
+        return Fixed(text)
+    changes: list[Change] = []
+    out_lines = []
+    for n, line in enumerate(text.split("\n"), 1):
+        changes += [Change("control", n, m.group(0), "") for m in _CONTROL_RE.finditer(line)]
+        out_lines.append(_CONTROL_RE.sub("", line))
+    return Fixed("\n".join(out_lines), changes)
+
+
 # --- all together -----------------------------------------------------------------------
 
 def clean_text(text: str, keep_traditional: bool = False) -> Fixed:
     """Run every step in order; the mojibake repair first because it needs the pinyin."""
-    steps = [repair_shifted_gbk, strip_inline_pinyin, collapse_doubled_punctuation,
-             normalise_punctuation]
+    steps = [strip_control_characters, repair_shifted_gbk, strip_inline_pinyin,
+             collapse_doubled_punctuation, normalise_punctuation]
     if not keep_traditional:
         steps.append(to_simplified)
     result = Fixed(text)
