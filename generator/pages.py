@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -50,8 +51,10 @@ class Page:
     sources: tuple[Path, ...] = ()
     absolute_links: bool = False     # for pages served at any address (404)
 
-    @property
+    @cached_property
     def output(self) -> str:
+        # read for every page on every rebuild (92,000 times after one edit at 10,000
+        # documents): computed once (cached_property writes past the frozen dataclass)
         return output_path(self.url)
 
     def rel(self, to_url: str, base_path: str = "/") -> str:

@@ -130,8 +130,10 @@ class Addresses:
 
 
 def resolve_addresses(content_dir: Path, base_path: str, documents, withdrawn, interpretations,
-                      problems: Problems) -> Addresses:
-    """Aliases → redirects; check the ledger; compute the ledger after this build."""
+                      problems: Problems, recorded: list[LedgerEntry] | None = None) -> Addresses:
+    """Aliases → redirects; check the ledger; compute the ledger after this build.
+
+    ``recorded``: the ledger's entries when the caller has read them (:func:`read_ledger`)."""
     live: dict[str, tuple[str, str]] = {}
     for doc in documents:
         live[doc.url] = ("document", doc.id)
@@ -158,7 +160,8 @@ def resolve_addresses(content_dir: Path, base_path: str, documents, withdrawn, i
                 continue
             redirects[old] = (item.url, item.title, item.source)
     ledger_path = content_dir / LEDGER
-    recorded = read_ledger(content_dir, problems)
+    if recorded is None:
+        recorded = read_ledger(content_dir, problems)
     served = set(live) | set(redirects)
     check_ledger(recorded, served, ledger_path, problems)
     ledger = {e.url: (e.kind, e.ident) for e in recorded}

@@ -43,18 +43,17 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
     problems = Problems(site.root)         # planning reports nothing: for derive's sake
     for doc in site.documents:
         interps = rel.interpretations_of.get(doc.id, ())
-        pages.append(Page("document", doc.url, "document.html", doc.title, "政府文件",
-                          {"document": doc, "rows": site.task_rows.get(doc.id, ()),
-                           "interpretations": interps, "replaced_by": rel.replaced_by.get(doc.id),
-                           "current": rel.current.get(doc.id), "replaces": rel.replaces.get(doc.id, ())},
-                          (doc.source,) + tuple(i.source for i in interps)
-                          + tuple(d.source for d in rel.replaces.get(doc.id, ())) + cfg_sources))
-        if doc.id in site.task_rows:
-            caption = (doc.tasks.caption if doc.tasks and doc.tasks.caption else f"{doc.title}任务分工")
-            tasks_sources = (doc.source,) + ((doc.tasks.source,) if doc.tasks else ()) + cfg_sources
-            pages.append(Page("tasks", doc.tasks_url, "tasks.html", caption, "任务分工",
-                              {"document": doc, "rows": site.task_rows[doc.id], "caption": caption},
-                              tasks_sources))
+        replaces = rel.replaces.get(doc.id, ())
+        rows = site.task_rows.get(doc.id)
+        # A document's pages are its objects' (the very ones while their sources are
+        # unchanged): kept, they compare unchanged by identity (see Builder._build).
+        inputs = (doc, rows, rel.replaced_by.get(doc.id), rel.current.get(doc.id), *interps, *replaces)
+        shape = f"{len(interps)}|{len(replaces)}"
+        if derive is None:
+            pages += _document_pages(doc, rows, interps, replaces, rel, cfg_sources)
+        else:
+            pages += derive("document-pages", inputs, shape, problems, lambda _, d=doc, r=rows, i=interps, x=replaces:
+                            _document_pages(d, r, i, x, rel, cfg_sources))
     units = [site.units.units[uid] for uid in site.unit_rows]
     scopes: dict[str, list] = {}
     for unit in sorted(units, key=lambda u: (u.scope, u.id)):
@@ -100,6 +99,23 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
     pages.append(Page("404", "404.html", "404.html", "页面未找到", "页面未找到", {}, cfg_sources,
                       absolute_links=True))
     return tuple(pages)
+
+
+def _document_pages(doc, rows: tuple | None, interps: tuple, replaces: tuple, rel,
+                    cfg_sources: tuple) -> tuple[Page, ...]:
+    """A document's page and, when it has a task list, its task table's page."""
+    page = Page("document", doc.url, "document.html", doc.title, "政府文件",
+                {"document": doc, "rows": rows or (), "interpretations": interps,
+                 "replaced_by": rel.replaced_by.get(doc.id), "current": rel.current.get(doc.id),
+                 "replaces": replaces},
+                (doc.source,) + tuple(i.source for i in interps) + tuple(d.source for d in replaces)
+                + cfg_sources)
+    if rows is None:
+        return (page,)
+    caption = (doc.tasks.caption if doc.tasks and doc.tasks.caption else f"{doc.title}任务分工")
+    tasks_sources = (doc.source,) + ((doc.tasks.source,) if doc.tasks else ()) + cfg_sources
+    return (page, Page("tasks", doc.tasks_url, "tasks.html", caption, "任务分工",
+                       {"document": doc, "rows": rows, "caption": caption}, tasks_sources))
 
 
 def _unit_pages(unit, rows: tuple, docs: int, cfg_sources: tuple, keep=None) -> list[Page]:

@@ -132,15 +132,16 @@ class Preview:
             self.closed = True
             self.changed.notify_all()
 
-    def rebuild(self, refresh_search: bool = True) -> bool:
+    def rebuild(self, refresh_search: bool = True, hints: set[str] | None = None) -> bool:
         """Build; publish the new outputs (or the errors) and wake the waiting pages.
 
         The search index, slow on big sites, is brought up to date afterwards; with
-        ``refresh_search=False`` the caller does that (:meth:`refresh_search`)."""
+        ``refresh_search=False`` the caller does that (:meth:`refresh_search`).
+        ``hints``: the files the watcher saw written (see :meth:`Builder.build`)."""
         start = time.perf_counter()
         try:
             # Pages first: the search index (slow on big sites) follows right after.
-            problems = self.builder.build(defer_search=True)
+            problems = self.builder.build(defer_search=True, hints=hints)
             ok, outputs, errors = True, self.builder.outputs, []
             for p in problems.sorted():
                 if p.severity == "warning":
@@ -351,6 +352,10 @@ class Watcher:
         self.lock = threading.Lock()
         self.paths: set[str] = set()        # files named by events since the last rebuild
         self.structural = False             # … and whether one created, deleted or moved one
+        # Whether a build took the watcher's word for what changed and the folders it
+        # did not name have not been checked since (see _loop). True at first: saves
+        # made while the first build ran, before the watcher started, had no events.
+        self.unverified = True
         self.stopped = threading.Event()
 
     def start(self) -> None:
@@ -400,6 +405,7 @@ class Watcher:
     def _loop(self) -> None:
         while not self.stopped.is_set():
             if not self.pending.wait(timeout=0.5):
+                self._verify()
                 self.preview.tidy()
                 continue
             if self.stopped.is_set():
@@ -417,13 +423,29 @@ class Watcher:
             if not structural and self.preview.builder.unchanged(paths):
                 self.preview.refresh_search(cancel=self._interrupted)
                 continue
-            self.preview.rebuild(refresh_search=False)
+            # A rebuild probes only the folders of the files named (a folder created,
+            # deleted or moved: all of them); _verify() checks the rest once idle.
+            self.preview.rebuild(refresh_search=False, hints=None if structural else paths)
+            self.unverified = not structural
             # The index follows the pages, once the open tabs have reloaded them (busy
             # with the index, this thread would slow the server's replies); a save
             # arriving meanwhile abandons it and goes first.
             if self.pending.wait(timeout=RELOAD_GRACE):
                 continue
             self.preview.refresh_search(cancel=self._interrupted)
+
+    def _verify(self) -> None:
+        """Once the editor is idle after builds that trusted the watcher: probe every
+        document folder, and rebuild them all if a change was missed (a watcher can
+        drop events: a full inotify queue, a folder it could not add a watch for)."""
+        if not self.unverified:
+            return
+        self.unverified = False
+        if self.preview.builder.missed():
+            print("文件监视漏报了改动：重新检查全部文档", file=sys.stderr)
+            with self.lock:
+                self.structural = True
+            self.pending.set()
 
     def _interrupted(self) -> bool:
         return self.pending.is_set() or self.stopped.is_set()

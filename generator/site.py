@@ -23,7 +23,7 @@ from .content.sources import source_encoding
 from .content.tasks import Task
 from .content.interpretations import Interpretation, interpretation_sources, load_interpretation
 from .content.units import Unit, UnitRegistry, load_units
-from .permalinks import Addresses, resolve_addresses
+from .permalinks import LEDGER, Addresses, read_ledger, resolve_addresses
 from .relations import Relations, resolve_relations
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     md = markdown_converter(config.raw_html if config else "escape")
     loaded: list[Document] = []
     doc_root = content / "documents"
-    folders, strays = _listing(doc_root)
+    folders, strays = listing(doc_root, cache)
     # Parsed in worker processes when there are many to parse (a first build); the loop
     # below then takes each from there, through the cache, in order.
     from .parallel import load_sources
@@ -180,8 +180,10 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
                       interpretations, derive=cache.derive if cache is not None else None)
     relations = resolve_relations(tuple(published), unpublished, tuple(interpretations),
                                   config.interpretation_required_types if config else (), problems)
+    # the ledger holds every address ever published: parsed again only when it changes
+    recorded = _memo(cache, "ledger", [content / LEDGER], problems, lambda p: read_ledger(content, p))
     addresses = resolve_addresses(content, config.base_path if config else "/", published, withdrawn,
-                                  interpretations, problems)
+                                  interpretations, problems, recorded)
     if problems.has_errors() or config is None:
         return None
     unit_rows, unit_documents = _rows_by_unit(task_rows)
@@ -227,18 +229,26 @@ def _rows_by_unit(task_rows: dict[str, tuple[TaskRow, ...]]
     return {k: tuple(v) for k, v in sorted(unit_rows.items())}, documents
 
 
-def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
+def listing(folder: Path, cache: "LoadCache | None" = None) -> tuple[list[Path], list[Path]]:
     """(sub-folders, files) of ``folder``, sorted; both empty when it does not exist.
 
     One scandir and the entries' types, not a stat per entry: this runs on every
-    preview rebuild of sites with thousands of documents."""
+    preview rebuild of sites with thousands of documents. With a cache, an unchanged
+    listing gives the last pass's Path objects: making 10,000 paths took 20 ms, and
+    new ones hash and print afresh wherever they key a lookup."""
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+            entries = sorted((e.name, e.is_dir(), e.is_file()) for e in it)
     except (FileNotFoundError, NotADirectoryError):
         return [], []
-    dirs = [folder / e.name for e in entries if e.is_dir()]
-    files = [folder / e.name for e in entries if not e.is_dir() and e.is_file()]
+    if cache is not None:
+        last = cache.listings.get(folder)
+        if last is not None and last[0] == entries:
+            return last[1], last[2]
+    dirs = [folder / name for name, is_dir, _ in entries if is_dir]
+    files = [folder / name for name, is_dir, is_file in entries if not is_dir and is_file]
+    if cache is not None:
+        cache.listings[folder] = (entries, dirs, files)
     return dirs, files
 
 

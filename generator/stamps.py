@@ -56,9 +56,10 @@ class Stamps:
             except OSError:
                 self.now_ns = None
 
-    def end(self) -> None:
-        """Finish a pass: forget files not seen in it (deleted or renamed)."""
-        self.entries = self.seen
+    def end(self, keep_unseen: bool = False) -> None:
+        """Finish a pass: forget files not seen in it (deleted or renamed), unless the
+        pass looked only at some files (``keep_unseen``)."""
+        self.entries = {**self.entries, **self.seen} if keep_unseen else self.seen
         self.seen = {}
 
     def file_digest(self, path: Path | str, st: os.stat_result | None = None, record: bool = True) -> str:

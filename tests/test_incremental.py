@@ -31,12 +31,27 @@ def full_build(root):
     return outputs.files, []
 
 
-def incremental(builder):
+def incremental(builder, hints=None):
     try:
-        builder.build()
+        builder.build(hints=hints)
     except BuildFailed as e:
         return None, sorted(p.format() for p in e.problems.errors)
     return builder.outputs, []
+
+
+def sources(root) -> dict[str, bytes]:
+    """Every file the preview server watches, by absolute path (as watchdog names them)."""
+    root = root.resolve()
+    files = [root / "config.yaml"] + [f for d in ("content", "templates") for f in (root / d).rglob("*")]
+    return {str(f): f.read_bytes() for f in files if f.is_file()}
+
+
+def watcher_hints(before: dict[str, bytes], after: dict[str, bytes]) -> set[str] | None:
+    """What the preview's watcher passes for a change: the files written, or None when
+    one was created, deleted or moved (every folder is probed then)."""
+    if before.keys() != after.keys():
+        return None
+    return {path for path in after if after[path] != before[path]}
 
 
 class Editor:
@@ -145,15 +160,22 @@ def test_incremental_equals_full_build(make_site, seed, tmp_path_factory):
     rng = random.Random(seed)
     editor = Editor(site, rng)
     builder = Builder(site.root)
+    # a second builder as the preview server runs it: told which files were written
+    hinted = Builder(site.root)
     steps = []
     built = 0
+    files = sources(site.root)
     for _ in range(14):
         steps.append(editor.step())
         inc_out, inc_err = incremental(builder)
+        files, before = sources(site.root), files
+        hint_out, hint_err = incremental(hinted, watcher_hints(before, files))
         full_out, full_err = full_build(site.root)
         assert inc_err == full_err, (steps, inc_err, full_err)
+        assert hint_err == full_err, (steps, hint_err, full_err)
         if full_out is not None:
             assert outputs_equal(inc_out, full_out) == [], steps
+            assert outputs_equal(hint_out, full_out) == [], steps
             built += 1
     assert built >= 3, steps      # most sequences mostly build: the comparison must happen
 
@@ -326,4 +348,57 @@ def test_kept_unit_pages_survive_the_build_cache(make_site, tmp_path, monkeypatc
     kept = [p for p in unit.values() if p.data is recorded[p.output][-1]]
     # 240 rows on 3 pages: d3's rows are the first 80, so pages 2 and 3 are the cached ones
     assert len(unit) == 3 and len(kept) == 2
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+
+
+def test_a_hinted_build_reads_only_the_folders_named(make_site):
+    site = make_site()
+    for doc in ("a", "b", "c"):
+        site.document(doc, body=f"{doc}的第一版。\n")
+    builder = Builder(site.root)
+    builder.build()
+    a = site.document("a", body="a的第二版。\n")
+    site.document("b", body="b的第二版。\n")            # saved, but the watcher missed it
+    probed = []
+    digest = builder.cache.stamps.digest
+    builder.cache.stamps.digest = lambda paths: probed.extend(paths) or digest(paths)
+    builder.build(hints={str(a.resolve())})
+    del builder.cache.stamps.digest
+    folders = {p.name for p in probed if p.parent.name == "documents"}
+    assert folders == {"a"}                                 # b and c: not looked at
+    assert "a的第二版" in builder.outputs["documents/a/index.html"].decode()
+    assert "b的第一版" in builder.outputs["documents/b/index.html"].decode()
+    # what the preview asks once the editor is idle: b's change is found, and built
+    assert builder.missed()
+    builder.build()
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+    assert not builder.missed()
+    # a folder added or removed behind the watcher's back is found too
+    site.document("d")
+    assert builder.missed()
+    builder.build()
+    shutil.rmtree(site.root / "content/documents/c")
+    assert builder.missed()
+    builder.build()
+    assert not builder.missed()
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+
+
+def test_document_pages_are_kept_while_their_objects_are_the_same(make_site):
+    site = make_site()
+    for month in (1, 2, 3):
+        _many_rows(site, f"d{month}", 3, month)
+    builder = Builder(site.root)
+    builder.build()
+
+    def planned():
+        return {p.output: p for p in builder.site.pages if p.kind in ("document", "tasks")}
+    before = planned()
+    assert len(before) == 6
+    _many_rows(site, "d2", 3, 2, word="新要求")
+    builder.build()
+    after = planned()
+    edited = {"documents/d2/index.html", "documents/d2/tasks/index.html"}
+    assert edited <= after.keys() and not any(after[p] is before[p] for p in edited)
+    assert all(after[p] is before[p] for p in after if p not in edited), "untouched pages planned again"
     assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []

@@ -159,6 +159,29 @@ def test_polling_observer(make_site, running):
     assert "轮询发现的修改" in r.get("/documents/a/")[2]
 
 
+def test_a_save_the_watcher_missed_is_found_once_idle(make_site, running):
+    site = small_site(make_site)
+    site.document("b", body="乙的第一版。\n")
+    r = running(site)
+    v = r.preview.version
+    r.watcher.observer.stop()                  # from now on, no events at all
+    r.watcher.observer.join(timeout=5)
+    a = site.document("a", body="甲的第二版。\n")
+    site.document("b", body="乙的第二版。\n")
+    # the watcher heard of a only: the rebuild probes a's folder and trusts b's
+    with r.watcher.lock:
+        r.watcher.paths.add(str(a.resolve()))
+    r.watcher.last_event = time.monotonic()
+    r.watcher.pending.set()
+    v = r.wait_version(v)
+    assert "甲的第二版" in r.get("/documents/a/")[2]
+    assert "乙的第一版" in r.get("/documents/b/")[2]
+    # once the editor is idle, every folder is probed: b's change is found and built
+    r.wait_version(v)
+    assert "乙的第二版" in r.get("/documents/b/")[2]
+    assert not r.watcher.unverified
+
+
 def test_ignored_paths(tmp_path):
     root = tmp_path
     assert ignored(str(root / "content/documents/a/.index.md.swp"), root)
