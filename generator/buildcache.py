@@ -237,7 +237,7 @@ class BuildCache:
             tmp = self.dir / f".builder.pickle.tmp-{os.getpid()}"
             try:
                 with no_gc():
-                    store.save(root_groups(builder))
+                    store.save(root_groups(builder, store.holds))
                     with open(tmp, "wb") as f:
                         pickle.dump((self.key, store.state()), f, protocol=pickle.HIGHEST_PROTOCOL)
                         store.dump_with(f, builder)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 from .content.documents import Document
 from .content.units import UnitRegistry
@@ -50,11 +50,18 @@ CHUNK_TEXT = 10_000_000      # characters of search segments' text per pickle, a
 FLUSH: list = []             # a group that ends the chunk (see root_groups)
 
 
-def root_groups(builder: Any) -> Iterator[list]:
+def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False) -> Iterator[list]:
     """The objects of a Builder that are stored once and kept by identity, in groups
     that hold every root that shares objects with another (a document and its tasks,
-    which its task rows also hold): a group is never split between two pickles."""
+    which its task rows also hold): a group is never split between two pickles.
+
+    ``stored(obj)``: whether a root is in the store already (:meth:`Store.holds`). A
+    load-cache entry that is went in with its whole group, and nothing in it has
+    changed since: its tree is not walked again (after an edit of 10,000 documents,
+    walking every entry's tree to find the few new roots took 0.4 s)."""
     for entry in builder.cache.entries.values():
+        if stored(entry):
+            continue
         group: list = []
         for value in _tree(entry[0]):   # a source's value, or (inputs, value) of derived work
             if isinstance(value, Document) and value.tasks is not None:
@@ -133,6 +140,10 @@ class Store:
         self.token = ""
         self.length = 0                       # bytes of the store that builder.pickle covers
         self.rewritten = 0                    # its length when last rewritten
+
+    def holds(self, obj: Any) -> bool:
+        """Whether ``obj`` is one of the stored roots (by identity)."""
+        return id(obj) in self.numbers
 
     def state(self) -> tuple[str, int, int, int]:
         """What builder.pickle records about the store it was written with."""

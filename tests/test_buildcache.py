@@ -279,6 +279,25 @@ def test_edits_append_to_the_store_and_keep_identity(make_site, tmp_path, monkey
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
+def test_an_edit_walks_only_the_load_cache_entries_it_made(make_site, tmp_path, monkeypatch):
+    # Entries stored by an earlier build went in with their whole group: saving after
+    # an edit does not walk their trees again (only the edited document's entries).
+    from generator import cachestore
+    site, out, store = _store_site(make_site, tmp_path, monkeypatch, 100.0, docs=8)
+    walked = []
+    real = cachestore._tree
+    monkeypatch.setattr(cachestore, "_tree", lambda value: walked.append(value) or real(value))
+    entries = []
+    real_groups = cachestore.root_groups
+    monkeypatch.setattr(cachestore, "root_groups",
+                        lambda builder, *a: entries.append(len(builder.cache.entries)) or real_groups(builder, *a))
+    assert _edits(site, out, 1) == [1]
+    # every value walked, nested ones included, is fewer than the entries
+    assert entries and 0 < len(walked) < entries[0], (len(walked), entries)
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
 def test_store_written_in_small_pickles_keeps_identity(make_site, tmp_path, monkeypatch):
     # A batch is written as several pickles (the memo cleared between them) and long
     # non-ASCII strings as UTF-8 bytes. With one root per pickle and every such string
