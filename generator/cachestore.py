@@ -56,9 +56,9 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
     which its task rows also hold): a group is never split between two pickles.
 
     ``stored(obj)``: whether a root is in the store already (:meth:`Store.holds`). A
-    load-cache entry that is went in with its whole group, and nothing in it has
-    changed since: its tree is not walked again (after an edit of 10,000 documents,
-    walking every entry's tree to find the few new roots took 0.4 s)."""
+    load-cache entry already stored went in with its whole group, and nothing in it
+    has changed since: its tree is not walked again (after an edit of 10,000
+    documents, walking every entry's tree to find the few new roots took 0.4 s)."""
     for entry in builder.cache.entries.values():
         if stored(entry):
             continue

@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from .problems import Problems
@@ -25,8 +26,9 @@ LEDGER_HEADER = (
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/\-\u4e00-\u9fff]+$")
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
+    """One line of the ledger (a tuple: the build cache keeps 10,000 of them)."""
+
     url: str
     kind: str
     ident: str

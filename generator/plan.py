@@ -52,7 +52,8 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
         if derive is None:
             pages += _document_pages(doc, rows, interps, replaces, rel, cfg_sources)
         else:
-            pages += derive("document-pages", inputs, shape, problems, lambda _, d=doc, r=rows, i=interps, x=replaces:
+            pages += derive("document-pages", inputs, shape, problems,
+                            lambda _, d=doc, r=rows, i=interps, x=replaces:
                             _document_pages(d, r, i, x, rel, cfg_sources))
     units = [site.units.units[uid] for uid in site.unit_rows]
     scopes: dict[str, list] = {}
