@@ -72,14 +72,18 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
     # A search segment holds a few hundred KB of text, written as UTF-8 bytes that the
     # pickle's memo keeps until the chunk is done: the chunk is cut by their size too
     # (all of them in one chunk were +150 MB at the end of a full build of 10,000 documents).
+    # The segment is a root of its own, in its entry's group: the last build's list of
+    # segments (search_shards) holds it too, and must get the same object back.
     text = 0
     for entry in builder.search_memo.values():
-        yield [entry]
         segment = entry[-1]
+        yield [segment, entry]
         text += len(segment.text) + len(segment.metas)
         if text >= CHUNK_TEXT:
             yield FLUSH
             text = 0
+    for segment in builder.search_shards.get("segments", ()):
+        yield [segment]                 # the interpretations' (the others are stored above)
     for values in (builder.data_memo.values(), builder.links.values()):
         for value in values:
             yield [value]

@@ -344,6 +344,7 @@ class Builder:
         self.search_memo: dict = {}          # search index segments (see searchfiles)
         self.search_prints: dict = {}        # what the display files were made from (ditto)
         self.search_readings: dict = {}      # pinyin readings of the search vocabulary (ditto)
+        self.search_shards: dict = {}        # its segments, shard counts and digests (ditto)
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
         self.last_outputs = None            # the last build's Outputs (with their origins)
@@ -382,6 +383,7 @@ class Builder:
             # allowlist, base URL): start afresh.
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
             self.search_memo, self.search_prints, self.search_readings = {}, {}, {}
+            self.search_shards = {}
         problems = Problems(self.site_dir)
         with no_gc(freeze=True):
             site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
@@ -512,12 +514,13 @@ class Builder:
         """What the search index keeps from the last build: its segments, and its display
         files with what they were made from (see :func:`searchfiles.display_files`)."""
         return {"old": self.search_memo, "prints": self.search_prints, "readings": self.search_readings,
+                "shards": self.search_shards,
                 "reuse": {path: content for path, content in self.data_outputs.get("search", ())
                           if not isinstance(content, Staged)}}
 
     def _keep_search(self, memo: dict) -> None:
         self.search_memo, self.search_prints = memo["new"], memo["prints_new"]
-        self.search_readings = memo["readings_new"]
+        self.search_readings, self.search_shards = memo["readings_new"], memo["shards_new"]
 
     def refresh_search(self, cancel: Callable[[], bool] | None = None) -> dict[str, bytes | Path] | None:
         """Bring a deferred search index up to date; returns the new outputs.

@@ -368,6 +368,8 @@ def test_objects_read_back_are_the_cached_ones(make_site, tmp_path, monkeypatch)
     from generator.buildcache import BuildCache
     from generator.content.documents import Document
     from generator.site import TaskRow
+    from generator import cachestore
+    monkeypatch.setattr(cachestore, "CHUNK_ROOTS", 1)     # every group a pickle of its own
     site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0)
     _edits(site, out, 2)
     builder = BuildCache(site.root, out, (False, False)).builder()
@@ -402,6 +404,10 @@ def test_objects_read_back_are_the_cached_ones(make_site, tmp_path, monkeypatch)
     assert len(found) > 20 and not copies
     rows_tuples = [rows for rows in builder.site_parts[3].values()]
     assert rows_tuples and all(id(rows) in cached for rows in rows_tuples)
+    # the search index's list of the last build's segments holds the memo's own
+    segments = builder.search_shards["segments"]
+    memo = [entry[-1] for entry in builder.search_memo.values()]
+    assert memo and all(any(seg is s for s in segments) for seg in memo)
 
 
 def test_recurring_short_texts_are_one_object(make_site):

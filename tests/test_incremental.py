@@ -270,6 +270,33 @@ def test_search_display_files_are_made_again_only_for_the_edited_segment(make_si
             assert len(remade) > len(display) / 3
 
 
+def test_term_shards_are_made_again_only_where_an_edited_segment_changed_terms(make_site, monkeypatch):
+    # A t/ or q/ shard none of whose terms changed postings in the edited segment is the
+    # last build's file; an edit that changes a segment's number of records moves every
+    # later record, and every shard is made again. Either way, as a fresh build.
+    from generator import searchfiles
+    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 2)
+    site = make_site()
+    for i in range(12):
+        site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(40)))
+    builder = Builder(site.root)
+    builder.build()
+    for tasks in (None, "tasks:\n  - requirement: 新任务\n    units: [区财政局]\n"):
+        before = dict(builder.outputs)
+        site.document("d05", body="".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40)) + "补充一句话。\n",
+                      tasks=tasks)
+        builder.build()
+        shards = [p for p in builder.outputs if p.startswith(("search/index/t/", "search/index/q/"))]
+        remade = [p for p in shards if builder.outputs[p] is not before.get(p)]
+        fresh = Builder(site.root)
+        fresh.build()
+        assert outputs_equal(builder.outputs, fresh.outputs) == []
+        if tasks is None:
+            assert 0 < len(remade) < len(shards) / 2, (len(remade), len(shards))
+        else:                                       # a task row: one record more
+            assert len(remade) == len(shards)
+
+
 def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):
     # pypinyin takes ~25 µs a word (a second for a full vocabulary): an edit looks up only
     # the words it brings in; the index is the same as a fresh one.
