@@ -243,27 +243,39 @@ def test_templates_that_may_read_a_body_are_found():
         assert _reads_body(env.parse(source)) is expected, source
 
 
-def test_search_display_files_are_made_again_only_for_the_edited_segment(make_site, monkeypatch):
-    # The m/ and c/ files whose records and text chunks come from unchanged segments,
-    # starting where they started, are the last build's, not made again; the result is
-    # the same as a fresh build, also when the edit shifts every later chunk.
+def _segmented_site(make_site, monkeypatch, paragraphs: int):
+    """12 documents of ``paragraphs`` paragraphs in search segments of 2, built."""
     from generator import searchfiles
     monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 2)
     site = make_site()
     for i in range(12):
-        site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(200)))
+        site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(paragraphs)))
     builder = Builder(site.root)
     builder.build()
+    return site, builder
+
+
+def _remade(site, builder, prefixes: tuple, **edit) -> tuple[list[str], list[str]]:
+    """Edit d05 and rebuild: (the outputs under ``prefixes``, those made again). The
+    result must equal a fresh build."""
+    before = dict(builder.outputs)
+    site.document("d05", **edit)
+    builder.build()
+    files = [p for p in builder.outputs if p.startswith(prefixes)]
+    fresh = Builder(site.root)
+    fresh.build()
+    assert outputs_equal(builder.outputs, fresh.outputs) == []
+    return files, [p for p in files if builder.outputs[p] is not before.get(p)]
+
+
+def test_search_display_files_are_made_again_only_for_the_edited_segment(make_site, monkeypatch):
+    # The m/ and c/ files whose records and text chunks come from unchanged segments,
+    # starting where they started, are the last build's, not made again; the result is
+    # the same as a fresh build, also when the edit shifts every later chunk.
+    site, builder = _segmented_site(make_site, monkeypatch, 200)
     for body in ("".join(f"第5篇第{n}段，依申请公布。\n\n" for n in range(200)),     # same length
                  "短了。\n"):                                                      # chunks shift
-        before = dict(builder.outputs)
-        site.document("d05", body=body)
-        builder.build()
-        display = [p for p in builder.outputs if p.startswith(("search/index/m/", "search/index/c/"))]
-        remade = [p for p in display if builder.outputs[p] is not before.get(p)]
-        fresh = Builder(site.root)
-        fresh.build()
-        assert outputs_equal(builder.outputs, fresh.outputs) == []
+        display, remade = _remade(site, builder, ("search/index/m/", "search/index/c/"), body=body)
         if body != "短了。\n":
             assert 0 < len(remade) < len(display) / 3, (len(remade), len(display))
         else:
@@ -274,23 +286,10 @@ def test_term_shards_are_made_again_only_where_an_edited_segment_changed_terms(m
     # A t/ or q/ shard none of whose terms changed postings in the edited segment is the
     # last build's file; an edit that changes a segment's number of records moves every
     # later record, and every shard is made again. Either way, as a fresh build.
-    from generator import searchfiles
-    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 2)
-    site = make_site()
-    for i in range(12):
-        site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(40)))
-    builder = Builder(site.root)
-    builder.build()
+    site, builder = _segmented_site(make_site, monkeypatch, 40)
     for tasks in (None, "tasks:\n  - requirement: 新任务\n    units: [区财政局]\n"):
-        before = dict(builder.outputs)
-        site.document("d05", body="".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40)) + "补充一句话。\n",
-                      tasks=tasks)
-        builder.build()
-        shards = [p for p in builder.outputs if p.startswith(("search/index/t/", "search/index/q/"))]
-        remade = [p for p in shards if builder.outputs[p] is not before.get(p)]
-        fresh = Builder(site.root)
-        fresh.build()
-        assert outputs_equal(builder.outputs, fresh.outputs) == []
+        body = "".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40)) + "补充一句话。\n"
+        shards, remade = _remade(site, builder, ("search/index/t/", "search/index/q/"), body=body, tasks=tasks)
         if tasks is None:
             assert 0 < len(remade) < len(shards) / 2, (len(remade), len(shards))
         else:                                       # a task row: one record more
