@@ -71,6 +71,7 @@ class LoadCache:
         self.hints: tuple[str, ...] | None = None
         self._touched: set[str] | None = None
         self.listings: dict[Path, tuple] = {}    # folder -> its last listing (site.listing)
+        self.slugs: dict[str, str] = {}          # issuer or topic -> its address part
 
     def load(self, kind: str, keys: list[Path], problems: Problems,
              loader: Callable[[Problems], Any]) -> Any:

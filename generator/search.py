@@ -54,7 +54,6 @@ from html.parser import HTMLParser
 from operator import add
 from typing import Callable, Iterable
 
-from pypinyin import lazy_pinyin
 
 from .site import Site
 
@@ -357,6 +356,9 @@ def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]
 # ---------------------------------------------------------------------------- pinyin
 
 def _reading(text: str) -> list[str] | None:
+    # imported when first needed: an incremental build that meets no new word or
+    # character (readings and homophones kept) does not load pypinyin's tables (0.2 s)
+    from pypinyin import lazy_pinyin
     syllables = lazy_pinyin(text)
     if len(syllables) != len(text) or not all(PINYIN_SYLLABLE.match(s) for s in syllables):
         return None

@@ -393,7 +393,14 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     pshards, split = pinyin_shards(vocab)
     for key, entries in pshards.items():
         add(f"p/{key}.json", _json(entries))
-    add("py.json", _json(homophones(chars)))
+    # the homophone table reads every character's pinyin: kept while the characters are
+    if last.get("chars") == chars and "py.json" in last.get("sums", {}) and INDEX_DIR + "py.json" in reuse:
+        files["py.json"], sums["py.json"] = reuse[INDEX_DIR + "py.json"], last["sums"]["py.json"]
+    else:
+        add("py.json", _json(homophones(chars)))
+    if memo is not None:
+        memo["shards_new"]["chars"] = frozenset(chars)
+        memo["shards_new"]["sums"]["py.json"] = sums["py.json"]
     check()
 
     bases, base = [], 0

@@ -6,6 +6,7 @@ writes nothing. The second phase (:mod:`generator.build`) renders and writes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pypinyin import Style, lazy_pinyin
 
 from . import privacy
 from .collector import no_gc
@@ -187,13 +187,14 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     if problems.has_errors() or config is None:
         return None
     unit_rows, unit_documents = _rows_by_unit(task_rows)
+    slug_of = _slug if cache is None else functools.partial(_known_slug, cache.slugs)
     site = Site(
         root=site_dir, config=config, documents=tuple(published), withheld=tuple(withheld),
         units=units, task_rows=task_rows,
         unit_rows=unit_rows, unit_documents=unit_documents,
         years=_group(published, lambda d: str(d.year) if d.year else None, lambda k: k),
-        issuers=_group(published, lambda d: d.issuer, _slug),
-        topics=_group(published, lambda d: d.topic, _slug),
+        issuers=_group(published, lambda d: d.issuer, slug_of),
+        topics=_group(published, lambda d: d.topic, slug_of),
         problems=problems, interpretations=tuple(interpretations), relations=relations,
         withdrawn=tuple(withdrawn), redirects=addresses.redirects, addresses=addresses,
     )
@@ -335,9 +336,20 @@ def _resolve_tasks(doc: Document, registry: UnitRegistry, problems: Problems,
 
 def _slug(text: str) -> str:
     """ASCII address part for a Chinese name: pinyin initials, e.g. 区政府办公室 → qzfbgs."""
+    # imported when first needed: its tables take 0.2 s to load, and an incremental
+    # build whose names are all known (_known_slug) never needs them
+    from pypinyin import Style, lazy_pinyin
     letters = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
     letters = re.sub(r"[^a-z0-9]", "", letters)
     return letters[:40] or "x"
+
+
+def _known_slug(known: dict[str, str], text: str) -> str:
+    """:func:`_slug`, through the slugs an earlier build made (``LoadCache.slugs``)."""
+    slug = known.get(text)
+    if slug is None:
+        slug = known[text] = _slug(text)
+    return slug
 
 
 def _group(docs: list[Document], key_of, slug_of) -> tuple[Group, ...]:
