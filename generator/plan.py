@@ -25,7 +25,7 @@ LIST_KINDS = {
 def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
     """Every HTML page of the site, in a stable order.
 
-    ``derive`` (:meth:`generator.incremental.LoadCache.derive`) keeps a page of a unit's
+    ``derive`` (:meth:`generator.loadcache.LoadCache.derive`) keeps a page of a unit's
     task rows while its unit and rows are the same objects. A unit holds rows of many
     documents, so after a one-document edit most of its pages are then the last build's
     own, and compare unchanged by identity instead of row by row (at 10,000 documents,

@@ -10,6 +10,9 @@
   for 10,000 documents); what an edit changes is rendered in memory as always.
 - watchdog reports saves in ``content/``, ``templates/`` and ``config.yaml``; editor
   temporary files are ignored and bursts of events are coalesced into one rebuild.
+  A rebuild probes only the document folders of the files named (all of them after a
+  creation, deletion or move); once the editor is idle, every folder is probed once
+  and what the watcher missed is rebuilt (:meth:`Watcher._verify`).
 - Open pages get a small script (added while serving, never written to ``output/``)
   that listens for rebuilds with server-sent events and reloads; hidden tabs close the
   connection and check again when shown.

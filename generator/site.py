@@ -27,7 +27,7 @@ from .permalinks import LEDGER, Addresses, read_ledger, resolve_addresses
 from .relations import Relations, resolve_relations
 
 if TYPE_CHECKING:
-    from .incremental import LoadCache
+    from .loadcache import LoadCache
 from .pages import Page
 from .problems import Problems
 
