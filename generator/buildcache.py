@@ -244,12 +244,18 @@ class BuildCache:
                 tmp.replace(self.dir / "builder.pickle")
             finally:
                 tmp.unlink(missing_ok=True)
-            # digests known from the build itself, or from the last record: a file whose
-            # stat is unchanged is not read again
-            stamps = Stamps({**(known.files if known is not None else {}), **builder.cache.stamps.entries})
+            # A source this build read is recorded as it read it (stat and digest), even
+            # if it was saved again since: the next build then sees it changed. Taking
+            # its digest now recorded the new bytes as built, and the next build said
+            # nothing changed. Other files: from the last record while their stat holds.
+            read = builder.cache.stamps.entries
+            stamps = Stamps({**(known.files if known is not None else {}), **read})
             stamps.begin(self.dir / "clock")
             for path in input_files(self.site_dir, template_dirs):
-                stamps.file_digest(path)
+                if path in read:
+                    stamps.seen[path] = read[path]
+                else:
+                    stamps.file_digest(path)
             stamps.end()
             self._dump("inputs.pickle", Inputs(self.key, stamps.entries, _stat(self.output_dir / MANIFEST),
                                                written, problems, figures))
@@ -332,7 +338,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
 def _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems, strict,
            start, dirs):
     from .build import BuildResult, check_links
-    from .permalinks import write_ledger
+    from .permalinks import LEDGER, write_ledger
     from .problems import BuildFailed
     from .writer import wait_discarded, write_atomic, write_changes
     try:
@@ -356,6 +362,8 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
         builder.stage = None            # swapped in as output/: nothing left to remove
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         write_ledger(site.root / "content", site.addresses.ledger)
+        # our own write, not an editor's: recorded as it is now (see save), not as read
+        builder.cache.stamps.entries.pop(str(site.root / "content" / LEDGER), None)
     figures = (len(site.pages), len(outputs.files), size)
     rendered = builder.rendered
     try:

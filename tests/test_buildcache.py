@@ -181,6 +181,47 @@ def test_an_edit_with_known_words_does_not_load_the_pinyin_tables(make_site):
     assert tree_digest(site.root / "output") == tree_digest(site.root / "full")
 
 
+def test_a_save_during_a_build_is_built_next_time(make_site, tmp_path, monkeypatch):
+    # A source saved after the build read it (while it renders) is not recorded as
+    # built: the next build sees the change instead of saying nothing changed.
+    from generator.incremental import Builder
+    site = make_site()
+    site.document("a", body="第一版。\n")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    real = Builder.build
+
+    def build_then_save_again(self, *args, **kwargs):
+        found = real(self, *args, **kwargs)
+        if not getattr(self, "saved_again", False):
+            self.saved_again = True
+            site.document("a", body="第三版，在构建时保存。\n")
+        return found
+    site.document("a", body="第二版。\n")
+    monkeypatch.setattr(Builder, "build", build_then_save_again)
+    assert "第二版" in _page(build_site(site.root, out, cache=True), "documents/a/index.html")
+    monkeypatch.setattr(Builder, "build", real)
+    again = build_site(site.root, out, cache=True)
+    assert again.rendered and "第三版" in _page(again, "documents/a/index.html")
+
+
+def test_the_ledger_a_build_writes_is_not_a_change(make_site, tmp_path):
+    site = make_site()
+    site.document("a")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    site.document("b")                          # a new address: the build adds it to the ledger
+    ledger = site.root / "content/permalinks.lock"
+    before = ledger.read_text(encoding="utf-8")
+    assert build_site(site.root, out, cache=True).site is not None
+    assert ledger.read_text(encoding="utf-8") != before
+    assert build_site(site.root, out, cache=True).site is None      # nothing changed
+
+
+def _page(result, rel: str) -> str:
+    return (result.output_dir / rel).read_text(encoding="utf-8")
+
+
 def test_cut_off_update_is_written_afresh(make_site, tmp_path):
     site = make_site()
     site.document("a")
