@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .collector import no_gc
-from .buildcache import MANIFEST
+from .buildcache import MANIFEST, Check
 from .writer import Staged, StaleOutput, stage_or_keep, stager, start_staging, wait_discarded, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
@@ -203,13 +203,13 @@ def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> No
 
 def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,
                problems: Problems | None = None, strict: bool = False,
-               cache: bool = False, changed: bool = False) -> BuildResult:
+               cache: bool = False, check: Check | None = None) -> BuildResult:
     """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem.
 
     With ``strict``, broken internal links are errors, so nothing is written. With
     ``cache`` (the command line's default) the build cache in ``.gongkai-cache/`` is
-    used and updated: see :mod:`generator.buildcache` (``changed``: the caller has just
-    checked that something changed).
+    used and updated: see :mod:`generator.buildcache` (``check``: what the caller has
+    just found changed, :func:`generator.buildcache.check_build`).
     """
     start = time.perf_counter()
     site_dir = site_dir.resolve()
@@ -219,7 +219,7 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
     if cache and not problems.has_errors():
         from .buildcache import build_with_cache
         try:
-            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, changed)
+            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, check)
         except StaleOutput:
             problems.items.clear()
             check_output_dir(site_dir, output_dir, problems)

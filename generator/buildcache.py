@@ -148,28 +148,33 @@ class BuildCache:
         value = self._load("inputs.pickle")
         return value if isinstance(value, Inputs) and value.key == self.key else None
 
-    def unchanged(self, known: Inputs, template_dirs: list[Path]) -> bool:
-        """Whether no source changed and the output is the one the last build wrote."""
+    def changes(self, known: Inputs, template_dirs: list[Path]) -> set[str] | None:
+        """The source files whose bytes changed since the recorded build (empty: nothing
+        to do), when ``output/`` is as that build left it and no source was added or
+        removed; None otherwise (the build then probes every source)."""
         if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
-            return False
+            return None
         # a page of output/ edited or removed by hand: build, so the site is ours again.
         # The search index's files (three quarters of a big site's files) are not looked
         # at here: any build that does something compares them with what it produces.
         if not self.output_as_written(known, search_index=False):
-            return False
+            return None
         files = input_files(self.site_dir, template_dirs)
         if len(files) != len(known.files):
-            return False
+            return None
         stamps = Stamps(dict(known.files))
         stamps.begin(self.dir / "clock")
+        changed: set[str] = set()
         for path in files:
             old = known.files.get(path)
             try:
-                if old is None or stamps.file_digest(path) != old[1]:
-                    return False
+                if old is None:
+                    return None
+                if stamps.file_digest(path) != old[1]:
+                    changed.add(path)
             except OSError:
-                return False
-        return True
+                return None
+        return changed
 
     def output_as_written(self, known: Inputs, search_index: bool = True) -> bool:
         """Whether ``output/`` holds the files the recorded build wrote, each with its
@@ -280,27 +285,38 @@ class BuildCache:
                 pass
 
 
-def unchanged_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool) -> Inputs | None:
-    """The last build's record when nothing changed since (no heavy import on this path)."""
+@dataclass
+class Check:
+    """What changed since the last build, as the command line finds it before building."""
+
+    known: Inputs | None               # the last build's record (None: no cache)
+    changed: set[str] | None           # see BuildCache.changes
+
+    @property
+    def nothing(self) -> bool:
+        """Whether there is nothing to build."""
+        return self.known is not None and self.changed == set()
+
+
+def check_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool) -> Check:
+    """What changed since the last build (no heavy import on this path)."""
     cache = BuildCache(site_dir.resolve(), output_dir.absolute(), (drafts, strict))
     known = cache.inputs()
     dirs = [d for d in (site_dir.resolve() / "templates", THEME_DIR) if d.is_dir()]
-    if known is not None and cache.unchanged(known, dirs):
-        return known
-    return None
+    return Check(known, cache.changes(known, dirs) if known is not None else None)
 
 
 def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
-                     start: float, checked: bool = False):
+                     start: float, check: Check | None = None):
     """:func:`generator.build.build_site` through the cache (the command line's build);
-    ``checked``: the caller has just found that something changed."""
+    ``check``: what the caller has just found changed (:func:`check_build`)."""
     cache = BuildCache(site_dir, output_dir, (drafts, strict))
     with cache.lock():
-        return _cached(cache, site_dir, output_dir, drafts, problems, strict, start, checked)
+        return _cached(cache, site_dir, output_dir, drafts, problems, strict, start, check)
 
 
 def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, problems,
-            strict: bool, start: float, checked: bool):
+            strict: bool, start: float, check: Check | None):
     from .build import BuildResult
     from .incremental import Builder
     from .problems import BuildFailed
@@ -308,7 +324,11 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
 
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
-    if known is not None and not checked and cache.unchanged(known, dirs):
+    if (check is None or check.known is None or known is None
+            or check.known.manifest != known.manifest or check.known.files != known.files):
+        # not checked, or against another record (a build ran meanwhile): check now
+        check = Check(known, cache.changes(known, dirs) if known is not None else None)
+    if check.nothing:
         # Nothing to do; the messages are the last build's, as a full build would print.
         problems.items.extend(known.problems)
         if strict and problems.has_errors():
@@ -326,8 +346,10 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             builder.stage = start_staging(output_dir)
         builder.keep_frozen = True
         gc.freeze()
+        # the files changed since the record the builder was saved with: the other
+        # document folders are as it read them (see LoadCache.hints)
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
-                      strict, start, dirs)
+                      strict, start, dirs, check.changed)
     finally:
         gc.unfreeze()
         if builder is not None and builder.stage is not None:
@@ -336,13 +358,13 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
 
 
 def _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems, strict,
-           start, dirs):
+           start, dirs, hints: set[str] | None = None):
     from .build import BuildResult, check_links
     from .permalinks import LEDGER, write_ledger
     from .problems import BuildFailed
     from .writer import wait_discarded, write_atomic, write_changes
     try:
-        found = builder.build()
+        found = builder.build(hints=hints)
     except BuildFailed as failed:
         problems.items.extend(failed.problems.items)
         raise BuildFailed(problems) from None

@@ -46,10 +46,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         # Nothing changed? Answered without loading Jinja, Markdown or the pinyin tables.
         from time import perf_counter
 
-        from .buildcache import unchanged_build
+        from .buildcache import check_build
         start = perf_counter()
-        known = unchanged_build(site_dir, _output_dir(site_dir, out), args.drafts, args.strict)
-        if known is not None:
+        check = check_build(site_dir, _output_dir(site_dir, out), args.drafts, args.strict)
+        if check.nothing:
+            known = check.known
             problems.items.extend(known.problems)       # the last build's messages, as it printed them
             pages, files, _ = known.figures
             return _finish_build(args, problems, _output_dir(site_dir, out),
@@ -58,7 +59,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
     try:
         result = build_site(site_dir, out, drafts=args.drafts, problems=problems, strict=args.strict,
-                            cache=not args.no_cache, changed=not args.no_cache)
+                            cache=not args.no_cache, check=None if args.no_cache else check)
     except BuildFailed:
         _print_problems(problems)
         print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)

@@ -7,8 +7,9 @@ digests of unchanged files without reading them); its problems are replayed, so 
 messages are those of a full build. Work derived from loaded objects (resolving task
 rows, the privacy scan, planned pages) is kept while the same objects come back.
 
-With hints from a file watcher (the preview server), a document folder the watcher
-named nothing in keeps the last pass's digest without being probed.
+With hints (the files a file watcher saw written, or those the command line's check
+found changed), a document folder none of them is in keeps the last pass's digest
+without being probed.
 """
 from __future__ import annotations
 
@@ -135,16 +136,21 @@ class LoadCache:
         return value
 
     def __getstate__(self) -> dict:
-        # A pass's working state is not kept; a builder read back from the build cache
-        # probes every source on its first pass (hints are then ignored).
-        return {k: v for k, v in self.__dict__.items()
-                if k not in ("_probed", "_loaded", "digests", "hints", "_touched", "listings")}
+        # A pass's working state is not kept. The digests are, by path text (a Path is
+        # pickled as its parts and parsed again when read): the command line's build
+        # takes hints from its check of what changed (buildcache.Check).
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_probed", "_loaded", "digests", "hints", "_touched", "listings")}
+        state["digests"] = {(name[0], *map(str, name[1:])): d for name, d in self.digests.items()}
+        return state
 
     def __setstate__(self, state: dict) -> None:
         # Derived entries are keyed by a hash of their inputs' ids; after unpickling (the
         # build cache) the same objects live at new addresses: key them again.
+        digests = state.pop("digests", {})
         self.__dict__.update(state)
-        self._probed, self._loaded, self.digests, self.listings = {}, {}, {}, {}
+        self._probed, self._loaded, self.listings = {}, {}, {}
+        self.digests = {(name[0], *map(Path, name[1:])): d for name, d in digests.items()}
         self.set_hints(None)
         self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in self.entries.items()}
 

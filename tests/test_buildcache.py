@@ -218,6 +218,44 @@ def test_the_ledger_a_build_writes_is_not_a_change(make_site, tmp_path):
     assert build_site(site.root, out, cache=True).site is None      # nothing changed
 
 
+def test_the_command_line_probes_only_the_folders_its_check_found_changed(make_site, tmp_path, monkeypatch):
+    # The check that found a change knows which files changed: the build probes their
+    # document folders only. A check made against an older record (another build ran
+    # in between) is not trusted: the build checks again.
+    from generator.buildcache import check_build
+    from generator.stamps import Stamps
+    site = make_site()
+    for doc in ("a", "b", "c"):
+        site.document(doc, body=f"{doc}的第一版。\n")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    probed: list = []
+    real = Stamps.digest
+    monkeypatch.setattr(Stamps, "digest", lambda self, paths: probed.extend(paths) or real(self, paths))
+
+    def folders() -> set[str]:
+        return {p.name for p in probed if p.parent.name == "documents"}
+    site.document("a", body="a的第二版。\n")
+    check = check_build(site.root, out, False, False)
+    assert check.changed == {str((site.root / "content/documents/a/index.md").resolve())}
+    probed.clear()
+    build_site(site.root, out, cache=True, check=check)
+    assert folders() == {"a"}
+    assert "a的第二版" in (out / "documents/a/index.html").read_text(encoding="utf-8")
+    # a stale check: b is built in between, then c is saved
+    site.document("a", body="a的第三版。\n")
+    stale = check_build(site.root, out, False, False)
+    site.document("b", body="b的第二版。\n")
+    build_site(site.root, out, cache=True)
+    site.document("c", body="c的第二版。\n")
+    probed.clear()
+    build_site(site.root, out, cache=True, check=stale)
+    assert folders() == {"c"}                   # checked again: c changed since the last build
+    assert "c的第二版" in (out / "documents/c/index.html").read_text(encoding="utf-8")
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
 def _page(result, rel: str) -> str:
     return (result.output_dir / rel).read_text(encoding="utf-8")
 
