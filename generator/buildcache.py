@@ -347,7 +347,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         builder.keep_frozen = True
         gc.freeze()
         # the files changed since the record the builder was saved with: the other
-        # document folders are as it read them (see LoadCache.hints)
+        # document folders are as it read them (see LoadCache.set_hints)
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                       strict, start, dirs, check.changed)
     finally:

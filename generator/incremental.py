@@ -199,9 +199,10 @@ class Builder:
 
         With ``defer_search`` the previous search index is kept for now (the preview
         shows edited pages first) and :meth:`refresh_search` brings it up to date.
-        ``hints``: the paths a file watcher saw written since the last build (none
-        created, deleted or moved); document folders outside them are taken to be as the
-        last build read them (``LoadCache.hints``; :meth:`missed` checks them).
+        ``hints``: the files known to have changed since the last build, none created,
+        deleted or moved (a file watcher's, or the command line's check); document
+        folders outside them are taken to be as the last build read them
+        (:meth:`LoadCache.set_hints`; :meth:`missed` checks them).
         """
         self.cache.set_hints(hints)
         # The sources read stay until the next build: freezing them after loading keeps
@@ -230,7 +231,7 @@ class Builder:
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
                                          for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         # a hinted pass looked at few files: the stamps of the others still hold
-        stamps.end(keep_unseen=self.cache.hints is not None)
+        stamps.end(keep_unseen=self.cache.hinted)
         self.cache.forget_unused()
         if site is None or problems.has_errors():
             raise BuildFailed(problems)

@@ -21,8 +21,8 @@ from typing import Any, Callable, Iterable, Iterator
 from .problems import Problem, Problems
 from .stamps import Stamps
 
-# Sources whose digest a pass may take from the last pass when the file watcher named
-# nothing in them (see LoadCache.hints): the many document folders, not the few others.
+# Sources whose digest a pass may take from the last pass when the hints name nothing
+# in them (see LoadCache.set_hints): the many document folders, not the few others.
 HINTED_KINDS = frozenset({"document"})
 
 
@@ -38,11 +38,8 @@ class LoadCache:
         # (kind, *keys) -> digest, as the last pass loaded them, and as this pass does
         self.digests: dict[tuple, str] = {}
         self._loaded: dict[tuple, str] = {}
-        # The paths the file watcher named since the last pass, or None (probe every
-        # source). With hints, a source of HINTED_KINDS none of whose paths is named
-        # keeps the last pass's digest without being looked at: probing 10,000 document
-        # folders was a quarter of a preview rebuild.
-        self.hints: tuple[str, ...] | None = None
+        # Every folder holding a path named by this pass's hints, or None (probe every
+        # source): see set_hints.
         self._touched: set[str] | None = None
         self.listings: dict[Path, tuple] = {}    # folder -> its last listing (site.listing)
         self.slugs: dict[str, str] = {}          # issuer or topic -> its address part
@@ -71,7 +68,7 @@ class LoadCache:
         return (kind, digest) in self.entries
 
     def _trusted(self, name: tuple) -> str | None:
-        """The last pass's digest of a source the watcher named nothing in (see hints)."""
+        """The last pass's digest of a source the hints name nothing in (see set_hints)."""
         touched = self._touched
         if touched is None or name[0] not in HINTED_KINDS:
             return None
@@ -81,12 +78,19 @@ class LoadCache:
         return digest
 
     def set_hints(self, hints: Iterable[str] | None) -> None:
-        """Take the watcher's paths for the next pass (see ``hints``); None: probe all."""
-        self.hints = tuple(hints) if hints is not None else None
+        """Take the paths known to have changed since the last pass (a file watcher's, or
+        the command line's check), or None: probe every source. With hints, a source of
+        HINTED_KINDS none of whose paths is named keeps the last pass's digest without
+        being looked at: probing 10,000 document folders was a quarter of a preview
+        rebuild."""
         # every folder holding a named path: one set lookup per source, not a scan of
         # the hints for each of 10,000 folders
-        self._touched = None if hints is None else {
-            parent for h in self.hints for parent in _ancestors(h)}
+        self._touched = None if hints is None else {parent for h in hints for parent in _ancestors(h)}
+
+    @property
+    def hinted(self) -> bool:
+        """Whether this pass has hints (so looks at only some files)."""
+        return self._touched is not None
 
     def stale(self, kind: str) -> list[tuple]:
         """The sources of ``kind`` whose files no longer have the digest the last pass
@@ -140,7 +144,7 @@ class LoadCache:
         # pickled as its parts and parsed again when read): the command line's build
         # takes hints from its check of what changed (buildcache.Check).
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_probed", "_loaded", "digests", "hints", "_touched", "listings")}
+                 if k not in ("_probed", "_loaded", "digests", "_touched", "listings")}
         state["digests"] = {(name[0], *map(str, name[1:])): d for name, d in self.digests.items()}
         return state
 

@@ -54,7 +54,6 @@ from html.parser import HTMLParser
 from operator import add
 from typing import Callable, Iterable
 
-
 from .site import Site
 
 INDEX_DIR = "search/index/"

@@ -342,6 +342,14 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     reuse = memo.get("reuse", {}) if memo is not None else {}
     changed = _changed_terms(last.get("segments"), segments)
 
+    def take_last(name: str) -> bool:
+        """Take the last build's file ``name`` and its digest, when there is one."""
+        digest = last.get("sums", {}).get(name)
+        if digest is None or INDEX_DIR + name not in reuse:
+            return False
+        files[name], sums[name] = reuse[INDEX_DIR + name], digest
+        return True
+
     def add(name: str, data: bytes) -> None:
         kept = put(INDEX_DIR + name, data) if put is not None else data
         # a file written by put() carries its SHA-256 (writer.Staged): not hashed twice
@@ -359,14 +367,11 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         dirty = None
         if changed_terms is not None and last.get(prefix) == count:
             dirty = {fnv1a(term) & (count - 1) for term in changed_terms}
-        old_sums = last.get("sums", {})
         for i in range(count):
             name = f"{prefix}/{i:0{width}x}.json"
             shard = shards.pop(i)
-            if dirty is not None and i not in dirty and name in old_sums and INDEX_DIR + name in reuse:
-                files[name], sums[name] = reuse[INDEX_DIR + name], old_sums[name]
-                continue
-            add(name, _json(shard))
+            if not (dirty is not None and i not in dirty and take_last(name)):
+                add(name, _json(shard))
         return count, terms
 
     check()
@@ -374,9 +379,6 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                                           changed[0] if changed else None)
     pos_count, _ = shard_files("q", _join([(o, s.positions) for o, s in zip(offsets, segments)]),
                                changed[1] if changed else None)
-    if memo is not None:
-        memo["shards_new"] = {"segments": segments, "t": shard_count, "q": pos_count,
-                              "sums": {k: v for k, v in sums.items() if k[:2] in ("t/", "q/")}}
     check()
 
     runs: Counter = Counter()
@@ -394,13 +396,11 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     for key, entries in pshards.items():
         add(f"p/{key}.json", _json(entries))
     # the homophone table reads every character's pinyin: kept while the characters are
-    if last.get("chars") == chars and "py.json" in last.get("sums", {}) and INDEX_DIR + "py.json" in reuse:
-        files["py.json"], sums["py.json"] = reuse[INDEX_DIR + "py.json"], last["sums"]["py.json"]
-    else:
+    if not (last.get("chars") == chars and take_last("py.json")):
         add("py.json", _json(homophones(chars)))
     if memo is not None:
-        memo["shards_new"]["chars"] = frozenset(chars)
-        memo["shards_new"]["sums"]["py.json"] = sums["py.json"]
+        memo["shards_new"] = {"segments": segments, "t": shard_count, "q": pos_count, "chars": frozenset(chars),
+                              "sums": {k: v for k, v in sums.items() if k[:2] in ("t/", "q/") or k == "py.json"}}
     check()
 
     bases, base = [], 0

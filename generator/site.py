@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from . import privacy
 from .collector import no_gc
 from .config import Config, load_config
