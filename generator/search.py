@@ -48,10 +48,9 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from operator import add
 from typing import Callable, Iterable
 
 from .site import Site
@@ -79,8 +78,6 @@ B64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_RUN = re.compile(f"[{CJK}]+")
 TOKEN = re.compile(f"([{CJK}]+)|([a-z0-9]+)")
-# TOKEN as it matches folded text, matched on the text before folding (see _field_terms)
-_RAW_TOKEN = re.compile(f"([{CJK}]+)|([a-zA-Z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+)")
 PINYIN_SYLLABLE = re.compile(r"^[a-z]+$")
 
 # One character in, one character out, so that positions in folded text are positions in
@@ -316,29 +313,6 @@ def interpretation_records(site: Site) -> list[Record]:
 
 
 # ---------------------------------------------------------------------------- postings
-
-def _field_terms(text: str) -> tuple[dict[str, list[int]], Counter[str], list[str]]:
-    """(positions of bigrams and ASCII words, counts of CJK characters, CJK runs) in one
-    field.
-
-    Tokens are read from the text as it is and only ASCII words are folded: folding
-    changes one character into one, never a CJK character, and turns a character into a
-    letter or digit only if it is one (full-width or capital), so that the tokens and
-    their positions are those of the folded field. Folding whole fields (full-width
-    punctuation is in every Chinese sentence) was an eighth of indexing."""
-    positions: defaultdict[str, list[int]] = defaultdict(list)
-    runs = []
-    for m in _RAW_TOKEN.finditer(text):
-        run = m.group(1)
-        if run:
-            runs.append(run)
-            if len(run) > 1:
-                for i, gram in enumerate(map(add, run, run[1:]), m.start()):
-                    positions[gram].append(i)
-        else:
-            positions[fold(m.group(2))].append(m.start())
-    return positions, Counter("".join(runs)), runs
-
 
 def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]]]:
     """(shard count, shard → {term: postings}); a power of two, about SHARD_TARGET bytes each."""

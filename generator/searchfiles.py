@@ -22,48 +22,15 @@ from dataclasses import dataclass
 from array import array
 from bisect import bisect_right
 from pathlib import Path
-from operator import sub
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record, _field_terms,
-                     _no_check, _SMALL, choose_vocabulary, document_records, homophones,
+from .postings import Packed, segment_postings
+from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
+                     _no_check, choose_vocabulary, document_records, homophones,
                      fnv1a, interpretation_records, kept_names, pinyin_shards, shard_terms, varint)
 from .site import Site
 
 SEGMENT_DOCS = 32        # documents per segment: what one edit makes us index again
-
-# term -> (first record, its entry without the gap, the further entries, last record)
-Postings = dict[str, tuple[int, str, str, int]]
-
-
-@dataclass
-class Packed:
-    """A segment's postings in a handful of objects: terms, entries and further entries
-    each joined by NUL (none of them can hold one), first and last records as arrays.
-
-    Held as a dict of tuples, the segments of 10,000 documents are some 15 million small
-    objects: seconds to pickle into the build cache and back, and hundreds of MB."""
-
-    count: int
-    terms: str
-    entries: str
-    rests: str
-    firsts: array
-    lasts: array
-
-    @classmethod
-    def of(cls, postings: Postings) -> "Packed":
-        values = postings.values()
-        return cls(len(postings), "\0".join(postings), "\0".join([v[1] for v in values]),
-                   "\0".join([v[2] for v in values]), array("i", [v[0] for v in values]),
-                   array("i", [v[3] for v in values]))
-
-    def items(self) -> Iterator[tuple[str, tuple[int, str, str, int]]]:
-        """(term, (first record, entry, further entries, last record)) in term order."""
-        if not self.count:
-            return iter(())
-        return zip(self.terms.split("\0"),
-                   zip(self.firsts, self.entries.split("\0"), self.rests.split("\0"), self.lasts))
 
 
 @dataclass
@@ -88,86 +55,6 @@ class Segment:
     facets: tuple[tuple, ...]
     text_chars: int
     text_bytes: int
-
-
-def segment_postings(records: list[Record], counted: tuple[Counter, set],
-                     check: Callable[[], None] = _no_check) -> tuple[Postings, Postings]:
-    """(postings, further positions) of these records, records numbered from 0. The
-    fields' CJK runs are also counted into ``counted[0]`` and their characters added to
-    ``counted[1]`` (the vocabulary's and the homophone table's input, from the same pass
-    over the text).
-
-    The postings of a positional term give, per record, each field's count and first
-    position: enough to rank, to place a snippet, and to verify a phrase wherever each
-    of its bigrams occurs once in a field. The further positions (a second file, fetched
-    only to verify phrases of three or more characters) hold the rest."""
-    # term -> [last record, first record, its entry, further entries (with their gaps)]:
-    # one dictionary lookup per term and record, the innermost step of indexing
-    state: dict[str, list] = {}
-    rstate: dict[str, list] = {}
-    small, masks = _SMALL, B64[:8]
-    body_only = masks[4]
-    empty: dict = {}
-    no_counts: Counter = Counter()
-
-    def put(state: dict[str, list], term: str, rec: int, entry: str) -> None:
-        st = state.get(term)
-        if st is None:
-            state[term] = [rec, rec, entry, []]
-        else:
-            gap = rec - st[0]
-            st[3].append((small[gap] if gap < 4096 else varint(gap)) + entry)
-            st[0] = rec
-
-    def gaps(lst: list[int]) -> str:
-        return "".join([small[d] if d < 4096 else varint(d) for d in map(sub, lst[1:], lst)])
-
-    for rec, record in enumerate(records):
-        if rec % 16 == 0:
-            check()
-        fields = [_field_terms(text) if text else (empty, no_counts, ()) for text in record.fields]
-        for _, chars, runs in fields:
-            counted[0].update(runs)
-            counted[1].update(chars.keys())
-        p0, p1, p2 = fields[0][0], fields[1][0], fields[2][0]
-        c0, c1, c2 = fields[0][1], fields[1][1], fields[2][1]
-        # Most terms occur in the body only (field 2): written without the general case's
-        # loop over fields; the bytes are the same.
-        shared = p0.keys() | p1.keys()
-        for term, lst in p2.items():
-            if term in shared:
-                continue
-            n, p = len(lst), lst[0]
-            put(state, term, rec,
-                body_only + (small[n] if n < 4096 else varint(n)) + (small[p] if p < 4096 else varint(p)))
-            if n > 1:
-                put(rstate, term, rec, body_only + gaps(lst))
-        for term in shared:
-            l0, l1, l2 = p0.get(term), p1.get(term), p2.get(term)
-            out = [masks[(1 if l0 else 0) | (2 if l1 else 0) | (4 if l2 else 0)]]
-            more_mask = 0
-            more = []
-            for f, lst in ((0, l0), (1, l1), (2, l2)):
-                if lst:
-                    n, p = len(lst), lst[0]
-                    out.append(small[n] if n < 4096 else varint(n))
-                    out.append(small[p] if p < 4096 else varint(p))
-                    if n > 1:
-                        more_mask |= 1 << f
-                        more.append(gaps(lst))
-            put(state, term, rec, "".join(out))
-            if more_mask:
-                put(rstate, term, rec, masks[more_mask] + "".join(more))
-        shared = c0.keys() | c1.keys()
-        for term, n2 in c2.items():
-            if term not in shared:
-                put(state, term, rec, body_only + (small[n2] if n2 < 4096 else varint(n2)))
-        for term in shared:
-            n0, n1, n2 = c0[term], c1[term], c2[term]
-            put(state, term, rec, masks[(1 if n0 else 0) | (2 if n1 else 0) | (4 if n2 else 0)]
-                + (varint(n0) if n0 else "") + (varint(n1) if n1 else "") + (varint(n2) if n2 else ""))
-    return ({t: (first, entry, "".join(rest), final) for t, (final, first, entry, rest) in state.items()},
-            {t: (first, entry, "".join(rest), final) for t, (final, first, entry, rest) in rstate.items()})
 
 
 def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -> Segment:
@@ -207,7 +94,7 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
     metas_json, text = json.dumps(metas, ensure_ascii=False, separators=(",", ":")), "".join(chunks)
     digest = hashlib.blake2b(metas_json.encode() + b"\0" + text.encode() + b"\0" + ends.tobytes(),
                              digest_size=16).hexdigest()
-    return Segment(len(records), Packed.of(postings), Packed.of(positions), runs, kept_names(records),
+    return Segment(len(records), postings, positions, runs, kept_names(records),
                    chars, metas_json, text, ends, digest,
                    tuple(tuple(getattr(r, name) for r in records) for name in _FACET_FIELDS),
                    text_chars, text_bytes)

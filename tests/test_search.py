@@ -115,32 +115,6 @@ def test_postings_give_every_position_of_every_bigram(example):
         assert found == expected, term
 
 
-def test_terms_are_those_of_the_folded_text():
-    """Fields are tokenised as they are and only ASCII words folded: the terms, their
-    positions, the character counts and the CJK runs must be those of the folded field."""
-    rng = random.Random(7)
-    pieces = ["依申请", "公开", "政务", "Ａ", "ｂ", "Ｚ", "ｚ", "０", "９", "Q", "x", "7", "，", "。", "（",
-              "）", "\u3000", " ", "-", "〇", "\uf900", "：", "ＡＢＣ", "abc", "ﾟ", "＠", "｀", "［"]
-    for _ in range(400):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
-        folded = search.fold(text)
-        positions: dict[str, list[int]] = {}
-        runs = []
-        for m in search.TOKEN.finditer(folded):
-            if m.group(1):
-                runs.append(m.group(1))
-                for i in range(len(m.group(1)) - 1):
-                    positions.setdefault(m.group(1)[i:i + 2], []).append(m.start() + i)
-            else:
-                positions.setdefault(m.group(2), []).append(m.start())
-        got_positions, got_counts, got_runs = search._field_terms(text)
-        assert dict(got_positions) == positions, text
-        assert got_counts == Counter("".join(runs)), text
-        assert list(got_runs) == runs, text
-    terms = search._field_terms("ＧＯＶ公开Ｃn２０２４年")[0]
-    assert set(terms) == {"gov", "公开", "cn2024"}
-
-
 def test_single_characters_keep_counts(example):
     site, index = example
     records = search.collect_records(site)
