@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import example as case, given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, page_soup
 from generator import search, searchfiles
@@ -113,6 +115,44 @@ def test_postings_give_every_position_of_every_bigram(example):
             if any(fields):
                 expected[rec] = fields
         assert found == expected, term
+
+
+def _body_text_by_htmlparser(html: str):
+    parser = search._BodyText()
+    parser.feed(html)
+    parser.close()
+    text, anchors = parser.text(), parser.anchors
+    return text, parser.heads, anchors + [(len(text), parser.heads_length, "")] if anchors else anchors
+
+
+HTML_PIECES = ["<p>", "</p>", "<h2 id=\"a-1\">", "<h3 id=\"x&amp;y\">", "</h2>", "</h3>", "<h4>", "</h4>",
+               "<br />", "<br>", "<hr/>", "<td>", "</td>", "<th scope=\"col\">", "<tr>", "</tr>",
+               "<img src=\"a.png\" alt=\"图 1 &lt;说明&gt;\">", "<img alt=\"a>b\" />", "<img alt=''>",
+               "<a href=\"../b/\">", "</a>", "<li>", "</li>", "<ul>", "</ul>", "<strong>", "</strong>",
+               "<span lang=\"en\" hidden>", "</span>", "<script>x<p>y</script>", "<style>p{}</style>",
+               "<!-- 注释 -->", "<P>", "</P >", "<p class=x>", "政务公开", " ", "\n", "\u3000", "&nbsp;", "&amp;",
+               "&lt;", "&amp", "a < b", "一、", "<", ">", "&#x4e00;", "\t"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(HTML_PIECES), max_size=40).map("".join))
+@case("政务<script>x<p>y</script>公开")
+@case("政务<!-- <p> -->公开")
+@case("政务<P>公开</P >")
+@case("<h2 id='a'>标题</h2>正文")
+@case("a < b<p>c")
+@case("<h2 id=\"x&amp;y\">一、总体要求</h2><p>正文&nbsp;<img alt=\"a>b\" />。</p>")
+@case("<p>政务</p ><br/><td>公开</td>")
+def test_body_text_reads_html_as_htmlparser_does(html):
+    """The fast reading of simple HTML gives what HTMLParser gives, on anything."""
+    assert search.body_text(html) == _body_text_by_htmlparser(html)
+
+
+def test_rendered_bodies_take_the_fast_reading(example):
+    site, _ = example
+    for doc in site.documents:
+        assert search._read_simple(search._BodyText(), doc.body_html), doc.id
+        assert search.body_text(doc.body_html) == _body_text_by_htmlparser(doc.body_html)
 
 
 def test_single_characters_keep_counts(example):
