@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 import os
+import pickle
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -144,14 +145,19 @@ class LoadCache:
         # pickled as its parts and parsed again when read): the command line's build
         # takes hints from its check of what changed (buildcache.Check).
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_probed", "_loaded", "digests", "_touched", "listings")}
-        state["digests"] = {(name[0], *map(str, name[1:])): d for name, d in self.digests.items()}
+                 if k not in ("_probed", "_loaded", "digests", "_touched", "listings", "stamps")}
+        # The stamps and digests hold no stored object (only paths, stats and digests):
+        # pickled apart by pickle's own C code, as one bytes object, they skip the build
+        # cache's per-object hook (340,000 calls at 10,000 documents).
+        state["plain"] = pickle.dumps(
+            (self.stamps, {(name[0], *map(str, name[1:])): d for name, d in self.digests.items()}),
+            protocol=pickle.HIGHEST_PROTOCOL)
         return state
 
     def __setstate__(self, state: dict) -> None:
         # Derived entries are keyed by a hash of their inputs' ids; after unpickling (the
         # build cache) the same objects live at new addresses: key them again.
-        digests = state.pop("digests", {})
+        self.stamps, digests = pickle.loads(state.pop("plain"))
         self.__dict__.update(state)
         self._probed, self._loaded, self.listings = {}, {}, {}
         self.digests = {(name[0], *map(Path, name[1:])): d for name, d in digests.items()}

@@ -573,3 +573,69 @@ def test_search_segments_end_a_pickle_by_their_text(make_site, tmp_path, monkeyp
     assert _edits(site, out, 2) == [1, 1]
     build_site(site.root, tmp_path / "full")
     assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
+def test_the_builders_plain_state_comes_back_whole_without_the_stores_hook(make_site, tmp_path, monkeypatch):
+    # Stamps, digests, output paths and display-file prints hold no stored object: they
+    # are pickled apart as bytes (the store's per-object hook is slow), and must come
+    # back equal.
+    import io
+    from generator.buildcache import BuildCache
+    from generator import cachestore
+    site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    cache = BuildCache(site.root, out, (False, False))
+    builder = cache.builder()
+    seen: list = []
+    hook = cachestore._Writer.persistent_id
+    monkeypatch.setattr(cachestore._Writer, "persistent_id", lambda self, obj: seen.append(obj) or hook(self, obj))
+    buffer = io.BytesIO()
+    cache.store.dump_with(buffer, builder)
+    buffer.seek(0)
+    back = cache.store.load_with(buffer)
+    for name in ("link_files", "search_prints", "search_readings"):
+        assert getattr(back, name) == getattr(builder, name), name
+    # files of output/ taken over (writer.Kept, equal by identity only): by their paths
+    assert repr(back.data_outputs) == repr(builder.data_outputs) and builder.data_outputs
+    assert back.cache.stamps.entries == builder.cache.stamps.entries and builder.cache.stamps.entries
+    assert back.cache.digests == builder.cache.digests and builder.cache.digests
+    assert not hasattr(back, "plain") and not hasattr(back.cache, "plain")
+    hooked = {id(obj) for obj in seen}
+    assert builder.link_files and not any(id(p) in hooked for p in builder.link_files)
+    assert not any(id(p) in hooked for p in builder.cache.stamps.entries)
+
+
+def test_parsed_documents_are_stored_without_the_per_object_hook(make_site, tmp_path, monkeypatch):
+    # A parsed document with its tasks (cachestore.Sealed) holds no other group's roots:
+    # a pickle of such groups only skips the store's Python hook, and reads back whole,
+    # the tasks the very objects the document holds; a pickle that mixes in other groups
+    # still goes through the hook (their roots may refer to earlier ones).
+    import io
+    from generator import cachestore
+    from generator.content.documents import Document
+    site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0, docs=3)
+    from generator.buildcache import BuildCache
+    builder = BuildCache(site.root, out, (False, False)).builder()
+    docs = [entry for entry in builder.cache.entries.values() if type(entry[0]) is Document]
+    others = [entry for entry in builder.cache.entries.values() if type(entry[0]) is not Document]
+    assert len(docs) == 3 and others
+    seen: list = []
+    hook = cachestore._Writer.persistent_id
+    monkeypatch.setattr(cachestore._Writer, "persistent_id", lambda self, obj: seen.append(obj) or hook(self, obj))
+    store = cachestore.Store(tmp_path / "s")
+    buffer = io.BytesIO()
+    groups = [g for g in cachestore.root_groups(builder) if g is not cachestore.FLUSH]
+    sealed = [g for g in groups if type(g) is cachestore.Sealed]
+    assert len(sealed) == 3
+    store._write(buffer, sealed)
+    assert seen == []
+    store._write(buffer, [g for g in groups if type(g) is not cachestore.Sealed][:2])
+    assert seen
+    buffer.seek(0)
+    back: list = []
+    while buffer.tell() < len(buffer.getvalue()):
+        back += cachestore._Reader(buffer, back).load()
+    read_docs = [obj for obj in back if type(obj) is Document]
+    assert [d.__dict__ for d in read_docs[:3]] == [entry[0].__dict__ for entry in docs]
+    for doc in read_docs[:3]:
+        held = [obj for obj in back if any(obj is t for t in doc.tasks.tasks)]
+        assert len(held) == len(doc.tasks.tasks) > 0
