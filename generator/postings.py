@@ -26,9 +26,6 @@ import numpy as np
 
 from .search import B64, CJK_RUN, Record, _no_check, fold
 
-# term -> (first record, its entry without the gap, the further entries, last record)
-Postings = dict[str, tuple[int, str, str, int]]
-
 # ASCII letters and digits, full-width too: folded, these are the index's words
 _WORD = re.compile("[a-zA-Z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 _CODES = np.frombuffer(B64.encode("ascii"), np.uint8)
@@ -52,13 +49,6 @@ class Packed:
     rests: str
     firsts: array
     lasts: array
-
-    @classmethod
-    def of(cls, postings: Postings) -> "Packed":
-        values = postings.values()
-        return cls(len(postings), "\0".join(postings), "\0".join([v[1] for v in values]),
-                   "\0".join([v[2] for v in values]), array("i", [v[0] for v in values]),
-                   array("i", [v[3] for v in values]))
 
     def items(self) -> Iterator[tuple[str, tuple[int, str, str, int]]]:
         """(term, (first record, entry, further entries, last record)) in term order."""
@@ -305,4 +295,4 @@ def _positional(key: np.ndarray, rec: np.ndarray, field: np.ndarray, piece: np.n
     return postings, positions
 
 
-__all__ = ["EMPTY", "Packed", "Postings", "segment_postings"]
+__all__ = ["EMPTY", "Packed", "segment_postings"]

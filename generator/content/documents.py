@@ -118,9 +118,10 @@ class Document:
 
     def __reduce__(self):
         # Pickled (build cache, worker results) as its field values in order, the two
-        # bodies as UTF-8 bytes: read back 35 % faster than a dict of fields, and a
-        # pickler that meets a non-ASCII str keeps a UTF-8 copy of it as long as it
-        # lives (the bodies of 10,000 documents: 138 MB).
+        # bodies as UTF-8 bytes: read back faster than a dict of fields (the build
+        # cache's documents at 10,000: 0.70 -> 0.61 s), and a pickler that meets a
+        # non-ASCII str keeps a UTF-8 copy of it as long as it lives (these bodies:
+        # 138 MB).
         values = [getattr(self, name) for name in _FIELDS]
         for i in _BODIES:
             values[i] = values[i].encode("utf-8", "surrogatepass")
