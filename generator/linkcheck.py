@@ -16,7 +16,6 @@ output/`` checks a folder that is already built.
 from __future__ import annotations
 
 import argparse
-import gc
 import html as htmlmod
 import posixpath
 import re
@@ -196,10 +195,6 @@ def parse_file(content: bytes | Path) -> PageLinks:
 
 # an href starting so may be a link to the page it is on (after stripping blanks)
 _SELF_START = "#? \t\n\r\f\v"
-# Pages whose links are worth a forked worker (about 0.1 ms a page; forking a big build
-# costs tens of ms), in chunks of this many
-PARALLEL_PAGES = 5_000
-PARALLEL_CHUNK = 500
 
 
 def _page_dir(page: str) -> str:
@@ -308,9 +303,8 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
         if reason:
             broken.append(BrokenLink(page, line, href, reason))
 
-    def check_pages(items: list[tuple[str, PageLinks]]) -> list[BrokenLink]:
-        found: list[BrokenLink] = []
-        for page, links in items:
+    for page, links in pages.items():
+        if only is None or page in only:
             # check() inlined, and a relative link that goes up first resolved from the
             # folder it goes up to: this loop meets every link of the site (1.2 million
             # at 10,000 documents), and ../../units/a/ from each document's own folder is
@@ -338,25 +332,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
                              else key[0] + "/\0" if key[0] else "\0")
                     reason = resolved[key] = verdict(where, key[1])
                 if reason:
-                    found.append(BrokenLink(page, line, href, reason))
-        return found
-
-    todo = [(page, links) for page, links in pages.items() if only is None or page in only]
-    from . import parallel      # here: parallel reads pages' links with this module
-    if parallel.can_fork(len(todo), PARALLEL_PAGES):
-        # A full build's check runs on one CPU after every page is rendered (2.3 s at
-        # 10,000 documents): a forked worker takes half the pages (each process keeps
-        # its own answers by folder). Reported in page order all the same (sorted below).
-        frozen = gc.get_freeze_count()
-        try:
-            found, _ = parallel.fork_map(lambda start, stop: check_pages(todo[start:stop]), len(todo),
-                                         PARALLEL_CHUNK)
-        finally:
-            if not frozen:
-                gc.unfreeze()           # fork_map froze what exists (callers that froze unfreeze)
-    else:
-        found = check_pages(todo)
-    broken += found
+                    broken.append(BrokenLink(page, line, href, reason))
     if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
         data = content_bytes(files["sitemap.xml"])
         line, counted = 1, 0

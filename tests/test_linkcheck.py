@@ -217,7 +217,7 @@ def test_page_links_survive_pickling_packed():
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed, monkeypatch):
+def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
     # The check remembers what each link resolved to and shares that between pages of
     # a folder, and between pages whose links go up to the same folder (../../a/ from
     # two document folders). Checking every page in one call must therefore find what
@@ -255,14 +255,3 @@ def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed, monkeypa
     held = {p: pickle.loads(pickle.dumps(links)) for p, links in known().items()}
     assert find_broken_links(files, base, held) == together
     assert all(links._links is None for links in held.values())
-    # A big site's pages are checked by a forked worker and this process, a chunk each
-    # at a time: the same verdicts, in the same order.
-    from generator import linkcheck, parallel
-    monkeypatch.setenv("GONGKAI_WORKERS", "2")
-    monkeypatch.setattr(linkcheck, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(linkcheck, "PARALLEL_CHUNK", 2)
-    forks = []
-    real_fork_map = parallel.fork_map
-    monkeypatch.setattr(parallel, "fork_map", lambda *a, **k: forks.append(1) or real_fork_map(*a, **k))
-    assert find_broken_links(files, base, known()) == together
-    assert forks
