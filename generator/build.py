@@ -101,20 +101,6 @@ class Outputs:
 DATA_OUTPUTS = ("api/documents.json", "api/tasks.json", "api/tasks.csv", "sitemap.xml", "robots.txt")
 
 
-def make_data_output(site: Site, path: str, memo: dict | None = None,
-                     stage: Path | None = None) -> bytes | Staged:
-    """One of :data:`DATA_OUTPUTS` (``memo``: per-document pieces of the open data kept
-    by an incremental builder). With ``stage`` the open data is written there now: it is
-    94 MB at 10,000 documents, not to be held to the end (sitemap.xml is read by the link
-    check)."""
-    makers = {"api/documents.json": lambda s: opendata.documents_json(s, memo),
-              "api/tasks.json": lambda s: opendata.tasks_json(s, memo),
-              "api/tasks.csv": lambda s: opendata.tasks_csv(s, memo), "sitemap.xml": opendata.sitemap_xml,
-              "robots.txt": opendata.robots_txt}
-    data = makers[path](site)
-    return stage_or_keep(stage, path, data) if path.startswith("api/") else data
-
-
 def collect_outputs(site: Site, problems: Problems,
                     rendered_pages: dict[str, bytes] | None = None,
                     data_outputs: dict[str, bytes | Path] | None = None,
@@ -145,10 +131,19 @@ def collect_outputs(site: Site, problems: Problems,
     for page in site.pages:
         origin = page.sources[0] if page.sources else page.template
         outputs.add(page.output, rendered_pages[page.output], origin)
+    # memo: per-document pieces of the open data kept by an incremental builder
+    makers = {"api/documents.json": lambda s: opendata.documents_json(s, memo),
+              "api/tasks.json": lambda s: opendata.tasks_json(s, memo),
+              "api/tasks.csv": lambda s: opendata.tasks_csv(s, memo), "sitemap.xml": opendata.sitemap_xml,
+              "robots.txt": opendata.robots_txt}
     for path in DATA_OUTPUTS:
         known = data_outputs.get(path) if data_outputs else None
         if known is None:
-            known = make_data_output(site, path, memo, stage)
+            known = makers[path](site)
+            if path.startswith("api/"):
+                # open data is 94 MB at 10,000 documents: a full build writes it now
+                # rather than holding it to the end (sitemap.xml is read by the link check)
+                known = stage_or_keep(stage, path, known)
         outputs.add(path, known, path)
     # search/index/: the offline search index (an incremental build passes the previous
     # files under "search" when nothing it indexes has changed)

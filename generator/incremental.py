@@ -30,7 +30,7 @@ from typing import Any, Callable
 import jinja2
 from jinja2 import meta, nodes
 
-from .build import DATA_OUTPUTS, collect_outputs, make_data_output
+from .build import DATA_OUTPUTS, collect_outputs
 from .collector import no_gc
 from .content.documents import Document
 from .content.interpretations import Interpretation
@@ -280,29 +280,21 @@ class Builder:
         need_index = reuse is None or "search" not in reuse
         search_memo = self._search_memo()
         links: dict = {}
-        memo = {"old": self.data_memo}
-        made = {path: None for path in DATA_OUTPUTS if reuse is None or path not in reuse}
-
-        def meanwhile() -> list | None:
-            index = searchfiles.index_files(site, memo=search_memo, put=stager(self.stage)) if need_index else None
-            # Open data and the sitemap depend on the site alone: made here while workers
-            # still render, not on one CPU after them (2 s at 10,000 documents)
-            for path in made:
-                made[path] = make_data_output(site, path, memo, self.stage)
-            return index
-
         try:
-            htmls, index = parallel.render_pages(site, [page for page, _ in todo], meanwhile, env=env,
-                                                 links=links, stage=self.stage)
+            htmls, index = parallel.render_pages(
+                site, [page for page, _ in todo],
+                lambda: (searchfiles.index_files(site, memo=search_memo, put=stager(self.stage))
+                         if need_index else None), env=env,
+                links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
         for (page, inputs), html in zip(todo, htmls):
             pages[page.output] = (inputs, html)
         rendered = len(todo)
-        reuse = {**(reuse or {}), **made}
         if index is not None:
-            reuse["search"] = index
+            reuse = {**(reuse or {}), "search": index}
+        memo = {"old": self.data_memo}
         checked = self.last_outputs.files.keys() if self.last_outputs is not None else None
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
                                   data_outputs=reuse, memo=memo, stage=self.stage, checked=checked)

@@ -428,38 +428,3 @@ def test_document_pages_are_kept_while_their_objects_are_the_same(make_site):
     assert edited <= after.keys() and not any(after[p] is before[p] for p in edited)
     assert all(after[p] is before[p] for p in after if p not in edited), "untouched pages planned again"
     assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
-
-
-def test_open_data_is_made_while_pages_render(make_site, monkeypatch):
-    # The open data and the sitemap depend on the site alone: the builder makes them in
-    # the work it does while workers render (parallel.render_pages' meanwhile), not on
-    # one CPU after the pages; and an edit that leaves them as they were takes them over.
-    from generator import build, incremental, parallel
-    site = make_site()
-    for i in range(3):
-        site.document(f"d{i}", tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n")
-    rendering = []
-    made = []
-    real_render, real_make = parallel.render_pages, build.make_data_output
-
-    def render(*args, **kwargs):
-        rendering.append(True)
-        try:
-            return real_render(*args, **kwargs)
-        finally:
-            rendering.pop()
-
-    monkeypatch.setattr(parallel, "render_pages", render)
-    monkeypatch.setattr(incremental, "make_data_output",
-                        lambda site, path, *a: made.append((path, bool(rendering))) or real_make(site, path, *a))
-    builder = Builder(site.root)
-    builder.build()
-    assert sorted(made) == sorted((path, True) for path in build.DATA_OUTPUTS)
-    full = collect_outputs(load_site(site.root, Problems(site.root)), Problems(site.root))
-    for path in build.DATA_OUTPUTS:
-        assert builder.outputs[path] == full.files[path], path
-    made.clear()
-    path = site.root / "content/documents/d1/index.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n补充一段。\n", encoding="utf-8")
-    builder.build()
-    assert made == []
