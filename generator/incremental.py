@@ -358,10 +358,9 @@ class Builder:
         return state
 
     def __setstate__(self, state: dict) -> None:
-        if "plain" in state:
-            plain = state.pop("plain")
-            state = {**state, **pickle.loads(plain)}
+        plain = state.pop("plain")
         self.__dict__.update(state)
+        self.__dict__.update(pickle.loads(plain))
         # opendata's per-document pieces are keyed by the ids of the document and its rows
         old = self.data_memo or {}
         self.data_memo = {(k[0], id(v[0]), id(v[1])): v for k, v in old.items()}

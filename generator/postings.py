@@ -234,7 +234,7 @@ def segment_postings(records: list[Record], counted: tuple[Counter, set],
         codes = np.zeros((len(bigram), 3), np.uint32)
         codes[:, 0], codes[:, 1] = bigram >> _LOW, bigram & ((1 << _LOW) - 1)
         parts = [codes.ravel()[:-1].tobytes().decode("utf-32-le")] if len(bigram) else []
-        return "\0".join(parts + [spelled[int(k - _WORDS)] for k in keys[len(bigram):]])
+        return "\0".join(parts + [spelled[int(k - _WORDS)] for k in keys[keys >= _WORDS]])
 
     postings, positions = _positional(key, recs[occ_piece], fields[occ_piece], occ_piece, pos, spell)
 

@@ -244,7 +244,9 @@ def _load_careful(text: str, line_offset: int) -> Any:
         # PyYAML's constructors fail so on a value an explicit tag cannot take (!!int with
         # no digits, !!binary that is not base64 …)
         tagged = re.search(r"!!?\w*", text)
-        line = text.count("\n", 0, tagged.start()) + 1 + line_offset if tagged else None
-        raise YamlProblem(f"YAML 的值与类型标签 {tagged.group() if tagged else ''} 不符", line,
+        if tagged is None:
+            raise YamlProblem("YAML 的值无法读取", None, "检查文件的缩进、冒号和引号。") from None
+        line = text.count("\n", 0, tagged.start()) + 1 + line_offset
+        raise YamlProblem(f"YAML 的值与类型标签 {tagged.group()} 不符", line,
                           "去掉 ! 或 !! 开头的类型标签，直接写出值（文字需要时用引号括起来）。") from None
     return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,7 +81,6 @@ def test_no_text_no_postings():
 
 @pytest.mark.parametrize("n", [0, 31, 32, 1023, 1024, 4095, 4096, 32767, 32768, 2**20, 2**25 + 3, 2**31 - 1])
 def test_varints_are_those_of_search(n):
-    import numpy as np
     values = np.array([n], np.int64)
     lengths = postings._varint_lengths(values)
     out = np.zeros(int(lengths[0]), np.uint8)
