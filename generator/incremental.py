@@ -49,7 +49,7 @@ CACHE_DIR = ".gongkai-cache"
 # Document fields that only a document's own page shows. A page whose templates never
 # name one of them is not re-rendered when only a document's text changed.
 # (headings is a property of heading_rows: a template names the one, a document holds the other)
-BODY_FIELDS = frozenset({"body_html", "headings", "heading_rows", "body_text", "body_line", "front"})
+BODY_FIELDS = frozenset({"body_html", "headings", "heading_rows"})
 
 
 def _reads_body(ast: nodes.Template) -> bool:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .problems import Problems
+from .problems import Problem, Problems
 from .schema import Field, Schema
 
 ACK_SCHEMA = Schema([
@@ -283,38 +283,46 @@ def scan_file(scanner: Scanner, path: Path, text: str, problems: Problems) -> No
     report(path, scanner.scan(text, 1), None, problems)
 
 
-def scan_site(documents: Iterable[Any], unit_sources: Iterable[Path], config: Any,
-              problems: Problems, others: Iterable[Any] = (), derive: Any = None) -> None:
-    """Scan every published source: each document (with its tasks), each units file, and
-    other published front-matter sources such as interpretations (``others``: objects
-    with a ``source``; a video transcript file beside one is covered by its privacy_ack).
-
-    ``config`` (a :class:`~generator.config.Config`, or None when it failed to load)
-    gives the allowlist, the site's own contact details and the sensitive words.
-    ``derive`` (an incremental build's cache) lets an unchanged document skip its scan.
-    """
-    from .content.sources import read_text, split_front_matter   # late: they import this module
-    from .yamlload import YamlProblem, load_yaml
+def site_scanner(config: Any) -> Scanner:
+    """The scanner for a site: ``config`` (a :class:`~generator.config.Config`, or None
+    when it failed to load) gives the allowlist, the site's own contact details and the
+    sensitive words."""
     allow: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     if config is not None:
         contact = (config.contact.get("phone"), config.contact.get("email"))
         allow = tuple(config.privacy_allow) + tuple(v for v in contact if v)
         words = tuple(config.sensitive_words)
-    scanner = Scanner(allow, words)
-    scratch = Problems(problems.root)            # reading again must not repeat warnings
-    def scan_one(doc: Any, out: Problems) -> None:
-        tasks_path = doc.tasks.source if doc.tasks is not None else None
-        tasks_text = read_text(tasks_path, scratch) if tasks_path is not None else None
-        scan_document(scanner, doc.source, doc.front, doc.body_text, doc.body_line,
-                      tasks_path, tasks_text, out)
+    return Scanner(allow, words)
 
-    settings = repr((allow, words))
+
+def document_findings(scanner: Scanner, source: Path, front: Any, body: str, body_line: int,
+                      tasks_path: Path | None, root: Path) -> tuple[Problem, ...]:
+    """What :func:`scan_document` reports for one document, kept to be reported by
+    :func:`scan_site` if the document is published. The document loader calls this
+    while the sources are at hand (in a worker process, for a big site), so that the
+    Markdown source and front matter need not be kept with the parsed document."""
+    from .content.sources import read_text   # late: it imports this module
+    out = Problems(root)
+    # the loader has read tasks.yaml already, and reported what was wrong with it
+    tasks_text = read_text(tasks_path, Problems(root)) if tasks_path is not None else None
+    scan_document(scanner, source, front, body, body_line, tasks_path, tasks_text, out)
+    return tuple(out.items)
+
+
+def scan_site(documents: Iterable[Any], unit_sources: Iterable[Path], config: Any,
+              problems: Problems, others: Iterable[Any] = ()) -> None:
+    """Report what the scan found in every published source: each document (with its
+    tasks: found when it was loaded, see :func:`document_findings`), each units file, and
+    other published front-matter sources such as interpretations (``others``: objects
+    with a ``source``; a video transcript file beside one is covered by its privacy_ack).
+    ``config``: see :func:`site_scanner`."""
+    from .content.sources import read_text, split_front_matter   # late: they import this module
+    from .yamlload import YamlProblem, load_yaml
+    scanner = site_scanner(config)
+    scratch = Problems(problems.root)            # reading again must not repeat warnings
     for doc in documents:
-        if derive is None:
-            scan_one(doc, problems)
-        else:
-            derive("privacy", (doc,), settings, problems, lambda out, d=doc: scan_one(d, out))
+        problems.items.extend(doc.privacy)
     for path in sorted(set(unit_sources)):
         text = read_text(path, scratch)
         if text is not None:

@@ -104,6 +104,10 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     # change is not parsed again; its problems are replayed.
     units = _memo(cache, "units", [content / "units"], problems, lambda p: load_units(content, p))
     md = markdown_converter(config.raw_html if config else "escape")
+    # Documents are scanned for personal information as they are parsed (see
+    # Document.privacy). A change of config starts every cache afresh, so a parsed
+    # document's findings are always this scanner's.
+    scanner = privacy.site_scanner(config)
     loaded: list[Document] = []
     doc_root = content / "documents"
     folders, strays = listing(doc_root, cache)
@@ -117,7 +121,7 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
         todo, stamps = folders, cache.stamps if cache is not None else None
     else:
         todo, stamps = [f for f in folders if not cache.has("document", [f])], None
-    parsed = load_sources(todo, lambda f, p: (load_document(f, p, md),
+    parsed = load_sources(todo, lambda f, p: (load_document(f, p, md, scanner),
                                               stamps.probe([f]) if stamps is not None else None), site_dir)
     for folder, ((doc, probed), items) in parsed.items():
         if probed is not None and cache is not None:
@@ -126,7 +130,7 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     for folder in folders:
         doc = _memo(cache, "document", [folder], problems,
                     (lambda p, f=folder: _replay(parsed.pop(f), p)) if folder in parsed
-                    else (lambda p, f=folder: load_document(f, p, md)))
+                    else (lambda p, f=folder: load_document(f, p, md, scanner)))
         if doc is not None:
             loaded.append(doc)
     if strays:
@@ -176,7 +180,7 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     interpretations.sort(key=lambda i: (-i.published.toordinal(), i.id))
     # Only what is published is scanned: a withheld document may hold personal data.
     privacy.scan_site(published, (u.source for u in units.units.values()), config, problems,
-                      interpretations, derive=cache.derive if cache is not None else None)
+                      interpretations)
     relations = resolve_relations(tuple(published), unpublished, tuple(interpretations),
                                   config.interpretation_required_types if config else (), problems)
     # the ledger holds every address ever published: parsed again only when it changes

@@ -235,9 +235,9 @@ def test_templates_that_may_read_a_body_are_found():
     env = jinja2.Environment()
     reads = {
         "{{ doc.body_html }}": True, "{{ doc['headings'] }}": True, "{{ doc[key] }}": True,
-        "{{ docs | map(attribute='body_text') | join }}": True, "{{ doc['body_' ~ 'html'] }}": True,
+        "{{ docs | map(attribute='heading_rows') | join }}": True, "{{ doc['body_' ~ 'html'] }}": True,
         "{{ doc['body_' + 'html'] }}": True, "{{ doc.title }}": False, "{{ pages[n - 1] }}": False,
-        "{{ pages[0] }}": False, "{{ pages[-1] }}": False, "{{ doc.front }}": True,
+        "{{ pages[0] }}": False, "{{ pages[-1] }}": False, "{{ doc.headings }}": True,
     }
     for source, expected in reads.items():
         assert _reads_body(env.parse(source)) is expected, source

@@ -258,3 +258,54 @@ def test_cli_output_is_masked(make_site):
 def test_zz_patterns_tested(capsys):
     with capsys.disabled():
         print(f"\n[privacy] {PATTERNS_TESTED['count']} PII texts scanned by the pattern tests")
+
+
+def test_documents_are_scanned_where_they_are_parsed(make_site, tmp_path, monkeypatch):
+    """A document is scanned by the process that parses it (a worker, for many documents)
+    and its findings travel with it: reported for published documents only, in the
+    order one process reports them, replayed when the document comes from the cache
+    (the parsed document no longer holds its source to scan again), through a pickle
+    (the build cache), and found afresh when the config changes the allowlist."""
+    import pickle
+
+    from generator import parallel
+    from generator.build import build_site
+    from generator.incremental import Builder
+    from generator.problems import BuildFailed
+    monkeypatch.setattr(parallel, "MIN_SOURCES", 1)
+    monkeypatch.setattr(parallel, "SOURCE_CHUNK", 2)
+    site = make_site()
+    for n in range(8):
+        site.document(f"d{n}", body=f"各单位：\n\n联系人手机 1381234{n:04d}。\n")
+    site.document("d3", front="title: 丙\ndisclosure: 依申请公开\n", body="手机 13900001111\n")
+    site.document("d5", front="title: 戊\ndisclosure: 主动公开\ndraft: true\n", body="手机 13900002222\n")
+
+    def reported(run) -> list[str]:
+        with pytest.raises(BuildFailed) as failed:
+            run()
+        return [p.format() for p in privacy_errors(failed.value.problems)]
+
+    monkeypatch.setenv("GONGKAI_WORKERS", "1")
+    one = reported(lambda: build_site(site.root, tmp_path / "one"))
+    assert [p.split(": 错误")[0] for p in one] == [f"content/documents/d{n}/index.md:8" for n in (0, 1, 2, 4, 6, 7)]
+    assert not any("139" in p for p in one), "unpublished documents are not reported"
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    assert reported(lambda: build_site(site.root, tmp_path / "two")) == one
+    # a finding that does not fail the build (an acknowledgement no longer needed), kept
+    # with the document in the cache: replayed while the document is the same object
+    for n in (0, 1, 2, 4, 6, 7):              # d3 and d5 stay unpublished
+        site.document(f"d{n}", front=f"title: 文件{n}\ndisclosure: 主动公开\nprivacy_ack:\n"
+                                     "  - {match: 199****0000, reason: 旧号码}\n", body="各单位：\n\n内部资料。\n")
+    builder = Builder(site.root)
+    stale = [p.format() for p in builder.build().warnings if "privacy_ack" in p.message]
+    assert [p.split(": 警告")[0] for p in stale] == [f"content/documents/d{n}/index.md:5" for n in (0, 1, 2, 4, 6, 7)]
+    docs = {v[0].id: v[0] for k, v in builder.cache.entries.items() if k[0] == "document"}
+    assert [p.format() for p in builder.build().warnings if "privacy_ack" in p.message] == stale
+    again = {v[0].id: v[0] for k, v in builder.cache.entries.items() if k[0] == "document"}
+    assert again.keys() == docs.keys() and all(again[d] is docs[d] for d in docs), "not parsed again"
+    copy = pickle.loads(pickle.dumps(docs["d1"]))             # as the build cache keeps it
+    assert copy.privacy == docs["d1"].privacy and len(copy.privacy) == 1
+    # a new config (a sensitive word) scans every document again
+    site.write("config.yaml", MINIMAL_CONFIG + "privacy:\n  sensitive_words: [内部资料]\n")
+    assert [p.split(": 错误")[0] for p in reported(builder.build)] == [
+        f"content/documents/d{n}/index.md:9" for n in (0, 1, 2, 4, 6, 7)]
