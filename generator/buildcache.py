@@ -65,9 +65,14 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def input_files(site_dir: Path, template_dirs: list[Path]) -> list[str]:
-    """Every file a build may read: content/, the template folders, config.yaml."""
-    files = [str(site_dir / "config.yaml")]
+def input_files(site_dir: Path, template_dirs: list[Path]) -> dict[str, os.stat_result]:
+    """Every file a build may read (content/, the template folders, config.yaml), with
+    its stat as listed."""
+    files: dict[str, os.stat_result] = {}
+    try:
+        files[str(site_dir / "config.yaml")] = os.stat(site_dir / "config.yaml")
+    except OSError:
+        pass
     # the repository's own site uses the theme folder as its templates/: walk it once
     todo = list(dict.fromkeys([str(site_dir / "content"), *(str(d.resolve()) for d in template_dirs)]))
     while todo:
@@ -78,7 +83,10 @@ def input_files(site_dir: Path, template_dirs: list[Path]) -> list[str]:
                     if entry.is_dir():
                         todo.append(entry.path)
                     elif entry.is_file():
-                        files.append(entry.path)
+                        try:
+                            files[entry.path] = entry.stat()
+                        except OSError:             # removed meanwhile
+                            continue
         except (FileNotFoundError, NotADirectoryError):
             continue
     return files
@@ -148,10 +156,11 @@ class BuildCache:
         value = self._load("inputs.pickle")
         return value if isinstance(value, Inputs) and value.key == self.key else None
 
-    def changes(self, known: Inputs, template_dirs: list[Path]) -> set[str] | None:
+    def changes(self, known: Inputs, files: dict[str, os.stat_result]) -> set[str] | None:
         """The source files whose bytes changed since the recorded build (empty: nothing
         to do), when ``output/`` is as that build left it and no source was added or
-        removed; None otherwise (the build then probes every source)."""
+        removed; None otherwise (the build then probes every source). ``files``: the
+        input files as they are now, with their stats (:func:`input_files`)."""
         if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
             return None
         # a page of output/ edited or removed by hand: build, so the site is ours again.
@@ -159,18 +168,17 @@ class BuildCache:
         # at here: any build that does something compares them with what it produces.
         if not self.output_as_written(known, search_index=False):
             return None
-        files = input_files(self.site_dir, template_dirs)
         if len(files) != len(known.files):
             return None
         stamps = Stamps(dict(known.files))
         stamps.begin(self.dir / "clock")
         changed: set[str] = set()
-        for path in files:
+        for path, st in files.items():
             old = known.files.get(path)
             try:
                 if old is None:
                     return None
-                if stamps.file_digest(path) != old[1]:
+                if stamps.file_digest(path, st) != old[1]:
                     changed.add(path)
             except OSError:
                 return None
@@ -223,9 +231,11 @@ class BuildCache:
 
     # ---------------------------------------------------------------- writing
     def save(self, builder, problems: list[Problem], figures: tuple[int, int, int],
-             written: dict[str, tuple[int, int, int]], template_dirs: list[Path],
-             known: Inputs | None = None) -> None:
-        """Record a successful build (best effort: a cache that cannot be written is skipped)."""
+             written: dict[str, tuple[int, int, int]], listed: "Listing",
+             known: Inputs | None = None, ours: frozenset[str] = frozenset()) -> None:
+        """Record a successful build (best effort: a cache that cannot be written is skipped).
+        ``listed``: the input files as listed before the build read any; ``ours``: those
+        the build itself wrote (the address ledger), recorded as they are now."""
         from .cachestore import Store, root_groups
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -252,15 +262,27 @@ class BuildCache:
             # A source this build read is recorded as it read it (stat and digest), even
             # if it was saved again since: the next build then sees it changed. Taking
             # its digest now recorded the new bytes as built, and the next build said
-            # nothing changed. Other files: from the last record while their stat holds.
+            # nothing changed. Only the files listed before the build are recorded: a
+            # document folder added while it ran was recorded as built, and no later
+            # build published it while nothing else changed. A file the build did not
+            # read (an attachment, a style sheet) is recorded only while its stat is
+            # the one listed, ctime included (which no copying tool sets back); one
+            # changed meanwhile is left out, and the next build, finding it missing
+            # from the record, looks at every source.
             read = builder.cache.stamps.entries
             stamps = Stamps({**(known.files if known is not None else {}), **read})
             stamps.begin(self.dir / "clock")
-            for path in input_files(self.site_dir, template_dirs):
+            for path in [*listed.files, *(ours - listed.files.keys())]:
                 if path in read:
                     stamps.seen[path] = read[path]
-                else:
-                    stamps.file_digest(path)
+                    continue
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue                     # removed meanwhile
+                if path not in ours and not _same_file(st, listed.files.get(path)):
+                    continue
+                stamps.file_digest(path, st)
             stamps.end()
             self._dump("inputs.pickle", Inputs(self.key, stamps.entries, _stat(self.output_dir / MANIFEST),
                                                written, problems, figures))
@@ -286,11 +308,29 @@ class BuildCache:
 
 
 @dataclass
+class Listing:
+    """The input files with their stats (:func:`input_files`), as listed before a build."""
+
+    files: dict[str, os.stat_result]
+
+    @classmethod
+    def now(cls, site_dir: Path, template_dirs: list[Path]) -> "Listing":
+        return cls(input_files(site_dir, template_dirs))
+
+
+def _same_file(st: os.stat_result, listed: os.stat_result | None) -> bool:
+    """Whether a file is as listed: not written, replaced or touched since."""
+    return listed is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == (
+        listed.st_size, listed.st_mtime_ns, listed.st_ctime_ns, listed.st_ino)
+
+
+@dataclass
 class Check:
     """What changed since the last build, as the command line finds it before building."""
 
     known: Inputs | None               # the last build's record (None: no cache)
     changed: set[str] | None           # see BuildCache.changes
+    listed: Listing | None = None      # the files it looked at (None: no record to check)
 
     @property
     def nothing(self) -> bool:
@@ -301,9 +341,15 @@ class Check:
 def check_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool) -> Check:
     """What changed since the last build (no heavy import on this path)."""
     cache = BuildCache(site_dir.resolve(), output_dir.absolute(), (drafts, strict))
-    known = cache.inputs()
     dirs = [d for d in (site_dir.resolve() / "templates", THEME_DIR) if d.is_dir()]
-    return Check(known, cache.changes(known, dirs) if known is not None else None)
+    return _check(cache, cache.inputs(), site_dir.resolve(), dirs)
+
+
+def _check(cache: BuildCache, known: Inputs | None, site_dir: Path, dirs: list[Path]) -> Check:
+    if known is None:
+        return Check(None, None)
+    listed = Listing.now(site_dir, dirs)
+    return Check(known, cache.changes(known, listed.files), listed)
 
 
 def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
@@ -327,7 +373,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     if (check is None or check.known is None or known is None
             or check.known.manifest != known.manifest or check.known.files != known.files):
         # not checked, or against another record (a build ran meanwhile): check now
-        check = Check(known, cache.changes(known, dirs) if known is not None else None)
+        check = _check(cache, known, site_dir, dirs)
     if check.nothing:
         # Nothing to do; the messages are the last build's, as a full build would print.
         problems.items.extend(known.problems)
@@ -348,8 +394,10 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         gc.freeze()
         # the files changed since the record the builder was saved with: the other
         # document folders are as it read them (see LoadCache.set_hints)
+        # what a first build will record: the files there were before it read any
+        listed = check.listed if check.listed is not None else Listing.now(site_dir, dirs)
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
-                      strict, start, dirs, check.changed)
+                      strict, start, listed, check.changed)
     finally:
         gc.unfreeze()
         if builder is not None and builder.stage is not None:
@@ -358,7 +406,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
 
 
 def _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems, strict,
-           start, dirs, hints: set[str] | None = None):
+           start, listed: Listing, hints: set[str] | None = None):
     from .build import BuildResult, check_links
     from .permalinks import LEDGER, write_ledger
     from .problems import BuildFailed
@@ -382,15 +430,17 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
     else:
         size = write_atomic(output_dir, outputs, manifest_out, written)
         builder.stage = None            # swapped in as output/: nothing left to remove
+    ours: frozenset[str] = frozenset()
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         write_ledger(site.root / "content", site.addresses.ledger)
         # our own write, not an editor's: recorded as it is now (see save), not as read
-        builder.cache.stamps.entries.pop(str(site.root / "content" / LEDGER), None)
+        ours = frozenset({str(site.root / "content" / LEDGER)})
+        builder.cache.stamps.entries.pop(next(iter(ours)), None)
     figures = (len(site.pages), len(outputs.files), size)
     rendered = builder.rendered
     try:
         # the site replaced by write_atomic is being removed meanwhile
-        cache.save(builder, list(problems.items), figures, written, dirs, known)
+        cache.save(builder, list(problems.items), figures, written, listed, known, ours)
     finally:
         wait_discarded()
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
@@ -438,4 +488,4 @@ def _read_manifest(output_dir: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-__all__ = ["BuildCache", "CACHE_DIR", "Inputs", "build_with_cache", "code_version", "input_files"]
+__all__ = ["BuildCache", "CACHE_DIR", "Inputs", "Listing", "build_with_cache", "code_version", "input_files"]

@@ -205,6 +205,35 @@ def test_a_save_during_a_build_is_built_next_time(make_site, tmp_path, monkeypat
     assert again.rendered and "第三版" in _page(again, "documents/a/index.html")
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_document_added_during_a_build_is_built_next_time(make_site, tmp_path, monkeypatch, cached):
+    # A document folder added while a build runs (after it listed the sources) is not
+    # recorded as built: the next build publishes it instead of saying nothing changed.
+    # Before, the record was made from a listing taken at the end of the build.
+    from generator.incremental import Builder
+    site = make_site()
+    site.document("a")
+    out = tmp_path / "out"
+    if cached:
+        build_site(site.root, out, cache=True)
+        site.document("c")                      # something for the cached build to do
+    real = Builder.build
+
+    def build_then_add(self, *args, **kwargs):
+        found = real(self, *args, **kwargs)
+        if not (site.root / "content/documents/b").exists():
+            site.document("b", front="title: 构建时加的文件\ndisclosure: 主动公开\npublished: 2024-06-27\n")
+        return found
+    monkeypatch.setattr(Builder, "build", build_then_add)
+    build_site(site.root, out, cache=True)
+    assert not (out / "documents/b/index.html").exists()
+    monkeypatch.setattr(Builder, "build", real)
+    again = build_site(site.root, out, cache=True)
+    assert again.site is not None and again.rendered
+    assert "构建时加的文件" in (out / "documents/b/index.html").read_text(encoding="utf-8")
+    assert build_site(site.root, out, cache=True).site is None          # and then nothing to do
+
+
 def test_the_ledger_a_build_writes_is_not_a_change(make_site, tmp_path):
     site = make_site()
     site.document("a")
