@@ -234,8 +234,9 @@ class BuildCache:
              written: dict[str, tuple[int, int, int]], listed: "Listing",
              known: Inputs | None = None, ours: frozenset[str] = frozenset()) -> None:
         """Record a successful build (best effort: a cache that cannot be written is skipped).
-        ``listed``: the input files as listed before the build read any; ``ours``: those
-        the build itself wrote (the address ledger), recorded as they are now."""
+        ``listed``: the input files as the command line's check listed them before the
+        build, or, for a build without a check, the time it started (:class:`Listing`);
+        ``ours``: files the build itself wrote (the address ledger), recorded as they are."""
         from .cachestore import Store, root_groups
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -262,17 +263,24 @@ class BuildCache:
             # A source this build read is recorded as it read it (stat and digest), even
             # if it was saved again since: the next build then sees it changed. Taking
             # its digest now recorded the new bytes as built, and the next build said
-            # nothing changed. Only the files listed before the build are recorded: a
-            # document folder added while it ran was recorded as built, and no later
-            # build published it while nothing else changed. A file the build did not
-            # read (an attachment, a style sheet) is recorded only while its stat is
-            # the one listed, ctime included (which no copying tool sets back); one
-            # changed meanwhile is left out, and the next build, finding it missing
-            # from the record, looks at every source.
+            # nothing changed. A file the build did not read (an attachment, a style
+            # sheet, a document folder added while it ran) is recorded only if it has
+            # not changed since the build started: while its stat is the one the check
+            # listed, ctime included (which no copying tool sets back), or, without a
+            # check (a first build, listed now), while its ctime is older than the
+            # build. Otherwise the next build finds it missing from the record and
+            # looks at every source. (A document added during a build was recorded as
+            # built, and no later build published it while nothing else changed.)
+            if listed.files is None:
+                # listed at the end, not at the start: the listing also brings the
+                # folders back into the kernel's caches for the next build's check
+                # (right after a full build of 10,000 documents, 0.7 s cold, 0.15 s warm)
+                listed = Listing(input_files(self.site_dir, listed.dirs), listed.since)
+            files = listed.files
             read = builder.cache.stamps.entries
             stamps = Stamps({**(known.files if known is not None else {}), **read})
             stamps.begin(self.dir / "clock")
-            for path in [*listed.files, *(ours - listed.files.keys())]:
+            for path in [*files, *(ours - files.keys())]:
                 if path in read:
                     stamps.seen[path] = read[path]
                     continue
@@ -280,7 +288,7 @@ class BuildCache:
                     st = os.stat(path)
                 except OSError:
                     continue                     # removed meanwhile
-                if path not in ours and not _same_file(st, listed.files.get(path)):
+                if path not in ours and not listed.unchanged(path, st):
                     continue
                 stamps.file_digest(path, st)
             stamps.end()
@@ -309,19 +317,28 @@ class BuildCache:
 
 @dataclass
 class Listing:
-    """The input files with their stats (:func:`input_files`), as listed before a build."""
+    """What a build knows of its input files from before it read any: as listed with
+    their stats (:func:`input_files`) by the command line's check, or only the time it
+    started (``since``; ``files`` None until they are listed at the end)."""
 
-    files: dict[str, os.stat_result]
+    files: dict[str, os.stat_result] | None
+    since: int = 0                     # time.time_ns() at the start of a build without a check
+    dirs: list[Path] = field(default_factory=list)    # the template folders, to list then
 
     @classmethod
     def now(cls, site_dir: Path, template_dirs: list[Path]) -> "Listing":
         return cls(input_files(site_dir, template_dirs))
 
-
-def _same_file(st: os.stat_result, listed: os.stat_result | None) -> bool:
-    """Whether a file is as listed: not written, replaced or touched since."""
-    return listed is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == (
-        listed.st_size, listed.st_mtime_ns, listed.st_ctime_ns, listed.st_ino)
+    def unchanged(self, path: str, st: os.stat_result) -> bool:
+        """Whether the file ``path`` (``st`` now) is as it was before the build."""
+        if self.since:
+            # ctimes come from the kernel's coarse clock, a tick behind at most: a file
+            # written as the build started can look older, never newer, and the
+            # build's own listing of the sources comes ticks later and sees it
+            return st.st_ctime_ns < self.since
+        listed = self.files.get(path) if self.files is not None else None
+        return listed is not None and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == (
+            listed.st_size, listed.st_mtime_ns, listed.st_ctime_ns, listed.st_ino)
 
 
 @dataclass
@@ -395,7 +412,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         # the files changed since the record the builder was saved with: the other
         # document folders are as it read them (see LoadCache.set_hints)
         # what a first build will record: the files there were before it read any
-        listed = check.listed if check.listed is not None else Listing.now(site_dir, dirs)
+        listed = check.listed if check.listed is not None else Listing(None, time.time_ns(), dirs)
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                       strict, start, listed, check.changed)
     finally:
