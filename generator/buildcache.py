@@ -409,10 +409,11 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             builder.stage = start_staging(output_dir)
         builder.keep_frozen = True
         gc.freeze()
+        # what the record will hold: the files the check listed, or for a first build
+        # those older than its start (see BuildCache.save)
+        listed = check.listed if check.listed is not None else Listing(None, time.time_ns(), dirs)
         # the files changed since the record the builder was saved with: the other
         # document folders are as it read them (see LoadCache.set_hints)
-        # what a first build will record: the files there were before it read any
-        listed = check.listed if check.listed is not None else Listing(None, time.time_ns(), dirs)
         return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                       strict, start, listed, check.changed)
     finally:

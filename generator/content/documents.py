@@ -117,11 +117,11 @@ class Document:
     privacy: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
 
     def __reduce__(self):
-        # Pickled (build cache, worker results) as its field values in order, the two
-        # bodies as UTF-8 bytes: read back faster than a dict of fields (the build
-        # cache's documents at 10,000: 0.70 -> 0.61 s), and a pickler that meets a
-        # non-ASCII str keeps a UTF-8 copy of it as long as it lives (these bodies:
-        # 138 MB).
+        # Pickled (build cache, worker results) as its field values in order, the body
+        # as UTF-8 bytes: read back faster than a dict of fields (the build cache's
+        # documents at 10,000: 0.70 -> 0.61 s), and a pickler that meets a non-ASCII
+        # str keeps a UTF-8 copy of it as long as it lives (the bodies, with the
+        # Markdown sources documents then kept: 138 MB).
         values = [getattr(self, name) for name in _FIELDS]
         values[_BODY] = values[_BODY].encode("utf-8", "surrogatepass")
         return _document, (tuple(values),)
