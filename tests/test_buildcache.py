@@ -462,6 +462,22 @@ def test_store_written_in_small_pickles_keeps_identity(make_site, tmp_path, monk
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
+def test_a_task_row_pickles_as_its_fields(make_site):
+    # TaskRow.__reduce__: no dict of field names (fewer objects through the store's hook);
+    # the row comes back equal, holding the document and task read back with it
+    from generator.problems import Problems
+    from generator.site import load_site
+    site = make_site()
+    site.document("a", tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n    lead_units: [区财政局]\n")
+    loaded = load_site(site.root, Problems(site.root))
+    doc, rows = loaded.document("a"), loaded.task_rows["a"]
+    data = pickle.dumps((doc, rows), protocol=pickle.HIGHEST_PROTOCOL)
+    assert b"unit_refs" not in data
+    doc2, rows2 = pickle.loads(data)
+    assert rows2 == rows and rows2[0].lead_units and rows2[0].unit_refs == rows[0].unit_refs
+    assert rows2[0].document is doc2 and rows2[0].task is doc2.tasks.tasks[0]
+
+
 def test_store_is_rewritten_when_dead_roots_pile_up(make_site, tmp_path, monkeypatch):
     from generator import cachestore
     site, out, store = _store_site(make_site, tmp_path, monkeypatch, 4 / 3, docs=3)
