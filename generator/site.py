@@ -10,9 +10,9 @@ import functools
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import privacy
 from .collector import no_gc
@@ -49,15 +49,16 @@ class TaskRow:
         # Pickled (build cache) as its fields in order: the default, a dict of field
         # names and values, is seven more objects per row through the cache store's
         # per-object hook (140,000 rows at 10,000 documents)
-        return _task_row, (self.document, self.task, self.units, self.lead_units, self.unit_refs,
-                           self.lead_refs)
+        return _task_row, tuple(getattr(self, name) for name in _ROW_FIELDS)
 
 
-def _task_row(document, task, units, lead_units, unit_refs, lead_refs) -> TaskRow:
+_ROW_FIELDS = tuple(f.name for f in fields(TaskRow))
+
+
+def _task_row(*values: Any) -> TaskRow:
     """A TaskRow from what :meth:`TaskRow.__reduce__` gives."""
     row = object.__new__(TaskRow)
-    row.__dict__.update(document=document, task=task, units=units, lead_units=lead_units,
-                        unit_refs=unit_refs, lead_refs=lead_refs)
+    row.__dict__.update(zip(_ROW_FIELDS, values))
     return row
 
 
