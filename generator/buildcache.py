@@ -467,9 +467,12 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
 def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
     """The site's broken links, re-checking only what an edit can have changed.
 
-    Pages taken over unchanged from output/ keep their parsed links. When no output file
-    came or went and no re-rendered page lost or gained an anchor, the other pages'
-    links resolve as before: only the re-rendered pages (and sitemap.xml) are checked."""
+    Pages taken over unchanged from output/ keep their parsed links. A link that
+    resolved still resolves unless a file went, or a page that links from other pages
+    point into (``builder.anchored``) lost an anchor. When neither happened (a file may
+    have come: a document added; unit pages may have lost the anchors of rows that moved
+    to the next page), only the re-rendered pages, sitemap.xml and the pages that had a
+    broken link (a new file or anchor may mend it) are checked; otherwise every page is."""
     from .linkcheck import find_broken_links, parse_file
     from .writer import Kept
     old_links: dict = builder.links
@@ -483,16 +486,22 @@ def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
     pages.update((rel, outputs.links.get(rel) or parse_file(files[rel])) for rel in fresh)
     parsed: dict = {}
     names = frozenset(files)
-    if names == builder.link_files and all(rel in old_links and pages[rel].ids == old_links[rel].ids
-                                           for rel in fresh):
-        broken = [b for b in builder.broken if b.page in reused]
-        broken += find_broken_links(files, base_url, pages, parsed, only=fresh | {"sitemap.xml"})
-        broken.sort(key=lambda b: (b.page, b.line, b.href))
+    anchored: set[str] = set()
+    if (builder.link_files and builder.link_files <= names
+            and not any(rel in builder.anchored and not old_links[rel].ids <= pages[rel].ids
+                        for rel in fresh if rel in old_links)):
+        # every page with a broken link is checked again: its links are the only ones
+        # whose verdict a new file or a new anchor can change
+        again = fresh | {b.page for b in builder.broken} | {"sitemap.xml"}
+        broken = find_broken_links(files, base_url, pages, parsed, only=again, anchored=anchored)
+        # pages no longer pointed into stay listed: at worst a later edit checks all
+        anchored |= builder.anchored
     else:
-        broken = find_broken_links(files, base_url, pages, parsed)
+        broken = find_broken_links(files, base_url, pages, parsed, anchored=anchored)
     for links in parsed.values():
         links.pack()
     builder.links, builder.broken, builder.link_files = parsed, broken, names
+    builder.anchored = frozenset(anchored)
     return broken
 
 

@@ -82,8 +82,6 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
         if text >= CHUNK_TEXT:
             yield FLUSH
             text = 0
-    for segment in builder.search_shards.get("segments", ()):
-        yield [segment]                 # the interpretations' (the others are stored above)
     for values in (builder.data_memo.values(), builder.links.values()):
         for value in values:
             yield [value]

@@ -192,6 +192,7 @@ class Builder:
         self.links: dict = {}               # output path -> links and ids (see buildcache)
         self.broken: list = []              # the broken links found by the last build
         self.link_files: frozenset = frozenset()
+        self.anchored: frozenset = frozenset()  # pages that links point into with a #fragment
         self.search_stale = False
         self.keep_frozen = False
 
@@ -349,7 +350,7 @@ class Builder:
     # display-file prints, pinyin readings): pickled apart as one bytes object, it skips
     # the cache's per-object hook (see cachestore._Writer), 150,000 calls at 10,000
     # documents.
-    _PLAIN = ("link_files", "search_prints", "search_readings", "data_outputs")
+    _PLAIN = ("link_files", "anchored", "search_prints", "search_readings", "data_outputs")
 
     def __getstate__(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in self._PLAIN}

@@ -227,7 +227,8 @@ def _target(files: Mapping[str, object], path: str) -> str | None:
 def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
                       known: Mapping[str, PageLinks] | None = None,
                       parsed: dict[str, PageLinks] | None = None,
-                      only: set[str] | None = None) -> list[BrokenLink]:
+                      only: set[str] | None = None,
+                      anchored: set[str] | None = None) -> list[BrokenLink]:
     """Check every link of the HTML pages and sitemap.xml among ``files`` (output path → content).
 
     ``base_url`` is the site's address (``https://www.example.gov.cn/zwgk/``) or just its
@@ -235,6 +236,8 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
     ``known`` holds pages already parsed (an incremental build's unchanged pages);
     ``parsed``, when given, receives every page's links and ids; with ``only``, the links
     of those pages (and of sitemap.xml when named) are checked and no others.
+    ``anchored``, when given, receives the pages that a checked link points into with a
+    fragment from another page (those whose losing an anchor can break a link).
     """
     parts = urlsplit(base_url)
     base_host = parts.netloc.lower()
@@ -290,8 +293,11 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
         target = page if path == page else _target(files, unquote(path))
         if target is None:
             return "页面不存在"
-        if fragment and target in pages and not pages[target].has_id(unquote(fragment)):
-            return "锚点不存在"
+        if fragment and target in pages:
+            if anchored is not None and target != page:
+                anchored.add(target)
+            if not pages[target].has_id(unquote(fragment)):
+                return "锚点不存在"
         return ""
 
     def check(page: str, line: int, href: str) -> None:

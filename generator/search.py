@@ -54,6 +54,7 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Callable, Iterable
 
+from .content.interpretations import Interpretation
 from .site import Site
 
 INDEX_DIR = "search/index/"
@@ -298,18 +299,36 @@ def _no_check() -> None:
     return None
 
 
+def index_items(site: Site) -> list:
+    """What the index holds, in record order: documents and interpretations together,
+    oldest first (by date; on one date documents first, then the reverse of the site's
+    order). A new document or interpretation, usually the newest, comes last: no record
+    before it moves, so an index file that holds none of its terms stays the same file
+    (the search page still shows the newest first among equal results: it orders them by
+    record number, highest first)."""
+    docs = ((d.date.toordinal() if d.date else 0, 0, d) for d in reversed(site.documents))
+    its = ((it.published.toordinal(), 1, it) for it in reversed(site.interpretations))
+    return [item for _, _, item in heapq.merge(docs, its, key=lambda t: (t[0], t[1]))]
+
+
 def collect_records(site: Site, check: Callable[[], None] = _no_check) -> list[Record]:
-    """Every searchable item, in a fixed order: each document followed by its task rows
-    (so that a task's display data sits beside its document's), then interpretations."""
+    """Every searchable item, in a fixed order (:func:`index_items`): each document's
+    task rows, last first, then the document (so that a task's display data sits beside
+    its document's), and the interpretations among them."""
+    published = {d.id for d in site.documents}
     records: list[Record] = []
-    for doc in site.documents:
+    for item in index_items(site):
         check()
-        records += document_records(doc, site.task_rows.get(doc.id, ()), len(records))
-    return records + interpretation_records(site)
+        if type(item) is Interpretation:
+            records.append(interpretation_record(item, site.relations.documents_of.get(item.id, ()), published))
+        else:
+            records += document_records(item, site.task_rows.get(item.id, ()), len(records))
+    return records
 
 
 def document_records(doc, rows: tuple, start: int = 0) -> list[Record]:
-    """A document's record and its task rows' (``start``: the document record's number).
+    """A document's task rows' records, the last row first, then the document's record
+    (``start``: the first one's number): read from the end, the site's order.
 
     Only the document and its rows are read: the search index keeps these per document."""
     records: list[Record] = []
@@ -320,10 +339,8 @@ def document_records(doc, rows: tuple, start: int = 0) -> list[Record]:
     year = str(doc.year) if doc.year else None
     validity = doc.validity or NO_VALIDITY
     notice = None if doc.is_valid else doc.validity
-    parent = start
-    records.append(Record(0, doc.title, doc.url, (doc.title, _join(heads + extra), body), date,
-                          doc.issuer, year, doc.topic, validity, notice, anchors=anchors))
-    for row in rows:
+    parent = start + len(rows)
+    for row in reversed(rows):
         t = row.task
         units = "、".join(name for name, _ in row.unit_refs)
         canonical = [u.name for name, u in row.unit_refs if u.name != name]
@@ -343,24 +360,22 @@ def document_records(doc, rows: tuple, start: int = 0) -> list[Record]:
              _join([t.requirement, t.progress])),
             date, doc.issuer, year, doc.topic, validity, notice, extra=line, parent=parent,
             names=tuple(dict.fromkeys([n for n, _ in refs] + [u.name for _, u in refs]))))
+    records.append(Record(0, doc.title, doc.url, (doc.title, _join(heads + extra), body), date,
+                          doc.issuer, year, doc.topic, validity, notice, anchors=anchors))
     return records
 
 
-def interpretation_records(site: Site) -> list[Record]:
-    """The interpretations' records (their topic is their documents')."""
-    topic_of = {d.id: d.topic for d in site.documents}
-    records: list[Record] = []
-    for it in site.interpretations:
-        body, heads, anchors = body_text(it.body_html)
-        transcript = body_text(it.transcript_html)[0] if it.transcript_html else ""
-        docs = site.relations.documents_of.get(it.id, ())
-        image_alt = it.image.get("alt") if it.image else None
-        topic = next((topic_of[d.id] for d in docs if topic_of.get(d.id)), None)
-        records.append(Record(
-            1, it.title, it.url, (it.title, _join(heads + [it.form, image_alt]), _join([body, transcript])),
-            it.published.isoformat(), it.issuer, str(it.published.year), topic, None, None,
-            ("解读：" + "、".join(f"《{d.title}》" for d in docs)) if docs else it.form, anchors=anchors))
-    return records
+def interpretation_record(it, docs: tuple, published: set[str]) -> Record:
+    """An interpretation's record: ``docs``, the documents it interprets; its topic is
+    the first published one's (``published``: the ids of the site's documents)."""
+    body, heads, anchors = body_text(it.body_html)
+    transcript = body_text(it.transcript_html)[0] if it.transcript_html else ""
+    image_alt = it.image.get("alt") if it.image else None
+    topic = next((d.topic for d in docs if d.id in published and d.topic), None)
+    return Record(
+        1, it.title, it.url, (it.title, _join(heads + [it.form, image_alt]), _join([body, transcript])),
+        it.published.isoformat(), it.issuer, str(it.published.year), topic, None, None,
+        ("解读：" + "、".join(f"《{d.title}》" for d in docs)) if docs else it.form, anchors=anchors)
 
 
 # ---------------------------------------------------------------------------- postings

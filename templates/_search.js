@@ -233,7 +233,7 @@
   const score = h => (h[0] ? 100 + Math.min(h[0], 5) * 4 : 0) + (h[1] ? 10 + Math.min(h[1], 5) : 0) +
     (h[2] ? 1 + Math.min(h[2], 10) * 0.08 : 0);
   // Records matching every part, best first: title > headings > body; then documents,
-  // interpretations, tasks; then the site's order (newest first).
+  // interpretations, tasks; then the site's order (newest first: records go oldest first).
   async function run(parts) {
     if (!parts.length) return [];
     const maps = await Promise.all(parts.map(async alts => {
@@ -251,7 +251,7 @@
         p: [0, 1, 2].map(k => (es.find(e => e.p[k] >= 0) || es[0]).p[k]) });
     });
     const kind = M.facets[0].codes;
-    return out.sort((a, b) => b.s - a.s || kind[a.rec] - kind[b.rec] || a.rec - b.rec);
+    return out.sort((a, b) => b.s - a.s || kind[a.rec] - kind[b.rec] || b.rec - a.rec);
   }
 
   /* ---- state and search */

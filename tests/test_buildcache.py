@@ -689,3 +689,45 @@ def test_parsed_documents_are_stored_without_the_per_object_hook(make_site, tmp_
     for doc in read_docs[:3]:
         held = [obj for obj in back if any(obj is t for t in doc.tasks.tasks)]
         assert len(held) == len(doc.tasks.tasks) > 0
+
+
+def test_an_edits_link_check_finds_what_a_full_check_finds(make_site, tmp_path, monkeypatch):
+    # After an edit only some pages' links are checked again (buildcache._broken_links):
+    # a page added can mend a link, a page gaining an anchor can mend one, a page
+    # losing one or a page removed can break one. Each time the warnings are those of
+    # a full build. drafts=True: no permalink ledger, so that a document can go.
+    from generator import linkcheck
+    from generator.problems import Problems
+    checks: list = []
+    check = linkcheck.find_broken_links
+    monkeypatch.setattr(linkcheck, "find_broken_links",
+                        lambda *a, **k: checks.append(k.get("only")) or check(*a, **k))
+    site = make_site()
+    site.document("a", body="见[乙](../b/)和[乙的第二部分](../b/#p2)。\n")
+    site.document("c")
+    one = "一、总体要求\n\n正文。\n"
+    two = one + "\n二、总体要求\n\n正文。\n"           # no new word: no search file comes or goes
+    steps = [("first build: b missing", lambda: None),
+             ("b added, one part", lambda: site.document("b", body=one)),
+             ("b gains the second part", lambda: site.document("b", body=two)),
+             ("c gains a second part", lambda: site.document("c", body=two)),
+             ("c loses it, no link points into c", lambda: site.document("c", body=one)),
+             ("b loses it", lambda: site.document("b", body=one)),
+             ("b gains it again", lambda: site.document("b", body=two)),
+             ("b removed", lambda: shutil.rmtree(site.root / "content/documents/b"))]
+    seen, whole = [], []
+    for step, edit in steps:
+        edit()
+        found = []
+        for out, cache in ((tmp_path / "cached", True), (tmp_path / "full", False)):
+            problems = Problems(site.root)
+            checks.clear()
+            build_site(site.root, out, drafts=True, problems=problems, cache=cache)
+            if cache:
+                whole.append(checks == [None])
+            found.append(sorted(p.format().split("\n")[0] for p in problems.warnings if "链接" in p.message))
+        assert found[0] == found[1], step
+        seen.append(len(found[0]))
+    assert seen == [2, 1, 0, 0, 0, 1, 0, 2], seen
+    # every page checked: the first build, an anchor lost where a link points, a page gone
+    assert whole == [True, False, False, False, False, True, False, True], whole

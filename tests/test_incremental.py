@@ -428,3 +428,54 @@ def test_document_pages_are_kept_while_their_objects_are_the_same(make_site):
     assert edited <= after.keys() and not any(after[p] is before[p] for p in edited)
     assert all(after[p] is before[p] for p in after if p not in edited), "untouched pages planned again"
     assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+
+
+def test_a_new_document_makes_few_search_files_again(make_site, monkeypatch):
+    # The index's records go oldest first and a segment ends where its documents' ids
+    # say: a document added, the newest, comes last, and moves no other record. Only the
+    # term shards holding its terms and the display files of the last records are made
+    # again (before, every record moved: every shard and display file was new). The
+    # result is that of a fresh build.
+    from generator import search
+    monkeypatch.setattr(search, "MIN_SHARDS", 64)    # enough shards to tell few from all
+    site, builder = _segmented_site(make_site, monkeypatch, 200)
+    before = dict(builder.outputs)
+    site.document("d12", front="title: 新增通知\ndisclosure: 主动公开\npublished: 2024-07-01\n",
+                  body="新增通知正文。\n")
+    builder.build()
+    fresh = Builder(site.root)
+    fresh.build()
+    assert outputs_equal(builder.outputs, fresh.outputs) == []
+    for prefix in ("search/index/t/", "search/index/q/", "search/index/m/", "search/index/c/"):
+        files = sorted((p for p in builder.outputs if p.startswith(prefix)),
+                       key=lambda p: int(p.rsplit("/", 1)[1].split(".")[0], 16))
+        remade = [p for p in files if builder.outputs[p] is not before.get(p)]
+        if prefix in ("search/index/t/", "search/index/q/"):
+            assert len(remade) < len(files) / 4, (prefix, len(remade), len(files))
+        else:                                   # the files of the last records only
+            assert remade == files[len(files) - len(remade):] and len(remade) < len(files) / 4 or \
+                len(files) == 1, (prefix, remade, len(files))
+    assert any(builder.outputs[p] is not before.get(p) for p in builder.outputs if p.startswith("search/index/t/"))
+
+
+def test_a_document_leaving_the_index_changes_only_its_segment(make_site, monkeypatch):
+    # Segments end where their documents' ids say (searchfiles._cuts), not every N
+    # documents: one document gone from the middle leaves the other segments as they
+    # were (with fixed runs, every later segment changed), and the index is a fresh one's.
+    from generator import searchfiles
+    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 4)
+    site = make_site()
+    for i in range(40):
+        site.document(f"d{i:02}", front=f"title: 文件{i}\ndisclosure: 主动公开\npublished: 2024-06-{i % 28 + 1:02}\n")
+    builder = Builder(site.root)
+    builder.build()
+    before = [entry[-1] for entry in builder.search_memo.values()]
+    assert len(before) >= 6
+    site.document("d13", front="title: 文件13\ndisclosure: 主动公开\npublished: 2024-06-14\ndraft: true\n")
+    builder.build()
+    after = [entry[-1] for entry in builder.search_memo.values()]
+    new = [seg for seg in after if not any(seg is old for old in before)]
+    assert 1 <= len(new) <= 2, (len(new), len(after))
+    fresh = Builder(site.root)
+    fresh.build()
+    assert outputs_equal(builder.outputs, fresh.outputs) == []

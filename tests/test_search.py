@@ -175,12 +175,22 @@ def test_records_cover_documents_tasks_and_interpretations(example):
     assert kinds.count(0) == len(site.documents)
     assert kinds.count(1) == len(site.interpretations)
     assert kinds.count(2) == sum(len(rows) for rows in site.task_rows.values())
-    task = next(r for r in records if r.kind == 2 and r.url.startswith("documents/licheng-2024-gkyd/"))
+    tasks = [r for r in records if r.kind == 2 and r.url.startswith("documents/licheng-2024-gkyd/")]
+    # oldest first: a document's rows, the last first, then the document itself
+    assert [t.url.rsplit("-", 1)[1] for t in tasks] == [str(n) for n in range(len(tasks), 0, -1)]
+    task = tasks[-1]
     assert task.url == "documents/licheng-2024-gkyd/tasks/#task-1"
     assert "以“项目深化年”为总牵引" in task.fields[2]          # requirement: body
     assert "各街道办事处" in task.fields[1]                      # units as published: headings
     assert task.parent is not None and records[task.parent].url == "documents/licheng-2024-gkyd/"
-    doc = records[0]
+    assert records.index(task) + 1 == task.parent
+    # the newest document's record is the last document record: read from the end, the
+    # records are in the site's order (the search page shows equal results that way)
+    assert [r.title for r in records if r.kind == 0][::-1] == [d.title for d in site.documents]
+    assert [r.title for r in records if r.kind == 1][::-1] == [i.title for i in site.interpretations]
+    dates = [r.date or "" for r in records if r.kind != 2]
+    assert dates == sorted(dates)
+    doc = next(r for r in reversed(records) if r.kind == 0)
     assert doc.fields[0] == site.documents[0].title
     assert "一、推动重点领域主动公开" in doc.fields[1].split("\n")
     assert "一、推动重点领域主动公开" not in doc.fields[2], "headings are not repeated in the body"
@@ -195,7 +205,8 @@ def test_canonical_unit_names_are_indexed_with_the_published_ones(make_site):
     site.document("a", front="title: 甲\ndisclosure: 主动公开\npublished: 2024-06-26\nunit_scope: local\n",
                   tasks="tasks:\n  - requirement: 做好预算公开工作\n    units: [区政府办]\n")
     records = search.collect_records(load(site.root))
-    task = records[1]
+    task = records[0]                       # before its document: see collect_records
+    assert records[1].kind == 0 and task.parent == 1
     assert task.kind == 2 and "区政府办" in task.fields[1] and "区政府办公室" in task.fields[1]
     assert task.extra.startswith("责任单位：区政府办")
 
