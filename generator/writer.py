@@ -91,22 +91,42 @@ def start_staging(output_dir: Path) -> Path:
     return tmp
 
 
-def _write(target: Path, data: bytes) -> Staged:
+def _write(target: "Path | str", data: bytes) -> Staged:
     """Write one new file: its size, SHA-256 and stat, as the manifest and cache keep them."""
-    with open(target, "wb") as f:
-        f.write(data)
-        f.flush()                  # the bytes reach the file before its stat is taken
-        st = os.fstat(f.fileno())
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:                # os.write may write less than asked
+            view = view[os.write(fd, view):]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
     return Staged(len(data), hashlib.sha256(data).hexdigest(), (st.st_size, st.st_mtime_ns, st.st_ino))
+
+
+# Folders this process has made or found in a staging folder: a full build stages 65,000
+# files at 10,000 documents, most in a folder made already, and asking the file system
+# again each time was 2.4 of its 87 CPU-seconds.
+_folders: set[str] = set()
 
 
 def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
     """Write ``data`` to ``folder/rel``; None when the path cannot be a file there (a file
     where a folder must go: the build reports that conflict before anything is swapped in)."""
-    target = folder / rel
+    target = os.path.join(folder, rel)
+    parent = os.path.dirname(target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return _write(target, data)
+        if parent not in _folders:
+            os.makedirs(parent, exist_ok=True)
+            _folders.add(parent)
+        try:
+            return _write(target, data)
+        except FileNotFoundError:
+            # a folder remembered from a staging folder since removed (a failed build's)
+            _folders.clear()
+            os.makedirs(parent, exist_ok=True)
+            _folders.add(parent)
+            return _write(target, data)
     except (IsADirectoryError, NotADirectoryError, FileExistsError):
         return None
 
