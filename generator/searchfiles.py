@@ -116,9 +116,9 @@ def _cuts(item: Any) -> bool:
 
 def _item_key(item: Any, extra: Any) -> tuple:
     """What an item's records are made from, as object ids (the memo keeps the objects)."""
-    if type(extra) is tuple and extra and extra[0] == "interprets":
+    if type(item) is Interpretation:     # extra: ("interprets", its documents, which are published)
         return (id(item), tuple(id(d) for d in extra[1]), extra[2])
-    return (id(item), id(extra))
+    return (id(item), id(extra))         # extra: the document's task rows
 
 
 def site_segments(site: Site, check: Callable[[], None] = _no_check,

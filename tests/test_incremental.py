@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import shutil
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -430,7 +431,8 @@ def test_document_pages_are_kept_while_their_objects_are_the_same(make_site):
     assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
 
 
-def test_a_new_document_makes_few_search_files_again(make_site, monkeypatch):
+@pytest.mark.parametrize("kind", ["document", "interpretation"])
+def test_a_new_document_makes_few_search_files_again(make_site, monkeypatch, kind):
     # The index's records go oldest first and a segment ends where its documents' ids
     # say: a document added, the newest, comes last, and moves no other record. Only the
     # term shards holding its terms and the display files of the last records are made
@@ -440,8 +442,12 @@ def test_a_new_document_makes_few_search_files_again(make_site, monkeypatch):
     monkeypatch.setattr(search, "MIN_SHARDS", 64)    # enough shards to tell few from all
     site, builder = _segmented_site(make_site, monkeypatch, 200)
     before = dict(builder.outputs)
-    site.document("d12", front="title: 新增通知\ndisclosure: 主动公开\npublished: 2024-07-01\n",
-                  body="新增通知正文。\n")
+    if kind == "document":
+        site.document("d12", front="title: 新增通知\ndisclosure: 主动公开\npublished: 2024-07-01\n",
+                      body="新增通知正文。\n")
+    else:                   # interpretations go among the documents, by date
+        site.write("content/interpretations/jd.md", "---\ntitle: 新增解读\ninterprets: [d03]\n"
+                   "form: 文字解读\npublished: 2024-07-01\ncontact: 电话\n---\n解读正文。\n")
     builder.build()
     fresh = Builder(site.root)
     fresh.build()
