@@ -47,8 +47,10 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _chunks(site: Site, memo: dict | None, kind: str, make) -> list[str]:
-    """Per-document pieces of a site-wide file, reused while the document's rows are unchanged."""
+def _chunks(site: Site, memo: dict | None, kind: str, make) -> list[bytes]:
+    """Per-document pieces of a site-wide file, as UTF-8, reused while the document's rows
+    are unchanged. Kept as bytes, not text: the file is bytes, and the build cache reads
+    the pieces back without decoding them (92 MB of them at 10,000 documents)."""
     out = []
     old = memo.get("old", {}) if memo is not None else {}
     for doc in site.documents:
@@ -56,18 +58,19 @@ def _chunks(site: Site, memo: dict | None, kind: str, make) -> list[str]:
         key = (kind, id(doc), id(rows))
         entry = old.get(key)
         if entry is None:
-            entry = (doc, rows, make(doc, rows))   # the objects are kept: their ids key the memo
+            # the objects are kept: their ids key the memo
+            entry = (doc, rows, make(doc, rows).encode("utf-8"))
         if memo is not None:
             memo.setdefault("new", {})[key] = entry
         out.append(entry[2])
     return out
 
 
-def _json_lines(pieces: list[str]) -> bytes:
+def _json_lines(pieces: list[bytes]) -> bytes:
     pieces = [p for p in pieces if p]
     if not pieces:
         return b"[]\n"
-    return ("[\n" + ",\n".join(pieces) + "\n]\n").encode("utf-8")
+    return b"[\n" + b",\n".join(pieces) + b"\n]\n"
 
 
 def documents_json(site: Site, memo: dict | None = None) -> bytes:
@@ -94,7 +97,7 @@ def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
         return buf.getvalue()
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerow(TASK_CSV_HEADER)
-    return ("\ufeff" + buf.getvalue() + "".join(_chunks(site, memo, "csv", rows_csv))).encode("utf-8")
+    return ("\ufeff" + buf.getvalue()).encode("utf-8") + b"".join(_chunks(site, memo, "csv", rows_csv))
 
 
 def sitemap_xml(site: Site) -> bytes:
