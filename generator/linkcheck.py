@@ -294,7 +294,9 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
         if target is None:
             return "页面不存在"
         if fragment and target in pages:
-            if anchored is not None and target != page:
+            # a verdict is shared by the pages of one folder: any link but "#x" may come
+            # from another page than the one that asked first
+            if anchored is not None and href and href[0] not in _SELF_START:
                 anchored.add(target)
             if not pages[target].has_id(unquote(fragment)):
                 return "锚点不存在"

@@ -255,3 +255,17 @@ def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
     held = {p: pickle.loads(pickle.dumps(links)) for p, links in known().items()}
     assert find_broken_links(files, base, held) == together
     assert all(links._links is None for links in held.values())
+
+
+def test_pages_pointed_into_with_a_fragment_are_told_whoever_asks_first():
+    # find_broken_links(anchored=…) names the pages that links from other pages point
+    # into with a #fragment (an edit that makes such a page lose an anchor checks every
+    # page again). Verdicts are shared by the pages of one folder: a/index.html asking
+    # first about its own "index.html#x" must not hide a/z.html's link to it.
+    from generator.linkcheck import find_broken_links
+    files = {"a/index.html": b'<h2 id="x">x</h2><a href="index.html#x">self</a>',
+             "a/z.html": b'<a href="index.html#x">to index</a>',
+             "b/index.html": b'<a href="#top">top</a><p id="top"></p>'}
+    anchored: set = set()
+    assert find_broken_links(files, "/", anchored=anchored) == []
+    assert anchored == {"a/index.html"}
