@@ -105,12 +105,21 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
                    text_chars, text_bytes)
 
 
-def _cuts(item: Any) -> bool:
+def _bounds() -> tuple[int, int, int]:
+    """(least, spread, most): a segment ends after its ``least``-th item or later, at the
+    first whose id's hash is 0 modulo ``spread`` (about SEGMENT_DOCS items on average),
+    or at ``most``. The spread is kept small: the segment an edit falls in is then about
+    SEGMENT_DOCS long (with half as least and half as spread, 39 documents on average
+    at 10,000 instead of 32, as the longer segments take more of the documents)."""
+    least = max(1, SEGMENT_DOCS * 3 // 4)
+    return least, max(1, SEGMENT_DOCS - least + 1), SEGMENT_DOCS * 3
+
+
+def _cuts(item: Any, spread: int) -> bool:
     """Whether a segment may end after ``item``: decided by its id alone, so that adding,
     removing or moving one document changes only the segment it is in (a segment of a
     fixed number of documents would move every later boundary, and after a new document
     every segment was made again: 10.8 of 36 s when one was added to 10,000)."""
-    spread = max(1, SEGMENT_DOCS - SEGMENT_DOCS // 2)
     return zlib.crc32(f"{type(item).__name__}:{item.id}".encode()) % spread == 0
 
 
@@ -125,14 +134,14 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
                   memo: dict | None = None) -> list[Segment]:
     """The site's segments in record order (:func:`~generator.search.index_items`): runs
     of about SEGMENT_DOCS documents and interpretations, ending where :func:`_cuts` says
-    (at least half, at most three times as many). With ``memo`` ({"old": …} from the
-    last build, "new" filled in) a run whose objects are the same is not indexed again."""
+    (see :func:`_bounds`). With ``memo`` ({"old": …} from the last build, "new" filled
+    in) a run whose objects are the same is not indexed again."""
     old = memo.get("old", {}) if memo is not None else {}
     new: dict = {}
     segments: list[Segment] = []
     published = {d.id for d in site.documents}
     documents_of = site.relations.documents_of
-    least, most = max(1, SEGMENT_DOCS // 2), SEGMENT_DOCS * 3
+    least, spread, most = _bounds()
     run: list = []
     extras: list = []
 
@@ -161,7 +170,7 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
             extras.append(("interprets", docs, tuple(d.id in published for d in docs)))
         else:
             extras.append(site.task_rows.get(item.id, ()))
-        if len(run) >= most or (len(run) >= least and _cuts(item)):
+        if len(run) >= most or (len(run) >= least and _cuts(item, spread)):
             close()
     if run:
         close()

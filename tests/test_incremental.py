@@ -245,9 +245,9 @@ def test_templates_that_may_read_a_body_are_found():
 
 
 def _segmented_site(make_site, monkeypatch, paragraphs: int):
-    """12 documents of ``paragraphs`` paragraphs in search segments of 2, built."""
+    """12 documents of ``paragraphs`` paragraphs in search segments of one each, built."""
     from generator import searchfiles
-    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 2)
+    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 1)
     site = make_site()
     for i in range(12):
         site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(paragraphs)))
