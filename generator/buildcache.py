@@ -452,8 +452,9 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
     if site.addresses is not None and site.addresses.ledger_changed and not drafts:
         write_ledger(site.root / "content", site.addresses.ledger)
         # our own write, not an editor's: recorded as it is now (see save), not as read
-        ours = frozenset({str(site.root / "content" / LEDGER)})
-        builder.cache.stamps.entries.pop(next(iter(ours)), None)
+        ledger = str(site.root / "content" / LEDGER)
+        ours = frozenset({ledger})
+        builder.cache.stamps.entries.pop(ledger, None)
     figures = (len(site.pages), len(outputs.files), size)
     rendered = builder.rendered
     try:
@@ -469,7 +470,7 @@ def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
 
     Pages taken over unchanged from output/ keep their parsed links. A link that
     resolved still resolves unless a file went, or a page that links from other pages
-    point into (``builder.anchored``) lost an anchor. When neither happened (a file may
+    point into with a #fragment (``builder.anchored``) lost an anchor. When neither happened (a file may
     have come: a document added; unit pages may have lost the anchors of rows that moved
     to the next page), only the re-rendered pages, sitemap.xml and the pages that had a
     broken link (a new file or anchor may mend it) are checked; otherwise every page is."""

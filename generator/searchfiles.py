@@ -125,8 +125,8 @@ def _cuts(item: Any, spread: int) -> bool:
 
 def _item_key(item: Any, extra: Any) -> tuple:
     """What an item's records are made from, as object ids (the memo keeps the objects)."""
-    if type(item) is Interpretation:     # extra: ("interprets", its documents, which are published)
-        return (id(item), tuple(id(d) for d in extra[1]), extra[2])
+    if type(item) is Interpretation:     # extra: (its documents, which of them are published)
+        return (id(item), tuple(id(d) for d in extra[0]), extra[1])
     return (id(item), id(extra))         # extra: the document's task rows
 
 
@@ -153,7 +153,7 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
             records: list[Record] = []
             for item, extra in zip(run, extras):
                 if type(item) is Interpretation:
-                    records.append(interpretation_record(item, extra[1], published))
+                    records.append(interpretation_record(item, extra[0], published))
                 else:
                     records += document_records(item, extra, len(records))
             # the objects are kept with the segment: their ids key the memo
@@ -167,7 +167,7 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
         run.append(item)
         if type(item) is Interpretation:
             docs = documents_of.get(item.id, ())
-            extras.append(("interprets", docs, tuple(d.id in published for d in docs)))
+            extras.append((docs, tuple(d.id in published for d in docs)))
         else:
             extras.append(site.task_rows.get(item.id, ()))
         if len(run) >= most or (len(run) >= least and _cuts(item, spread)):

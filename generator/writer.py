@@ -110,6 +110,11 @@ def _write(target: "Path | str", data: bytes) -> Staged:
 _folders: set[str] = set()
 
 
+def _make_folder(path: str) -> None:
+    os.makedirs(path, exist_ok=True)
+    _folders.add(path)
+
+
 def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
     """Write ``data`` to ``folder/rel``; None when the path cannot be a file there (a file
     where a folder must go: the build reports that conflict before anything is swapped in)."""
@@ -117,15 +122,13 @@ def stage_file(folder: Path, rel: str, data: bytes) -> Staged | None:
     parent = os.path.dirname(target)
     try:
         if parent not in _folders:
-            os.makedirs(parent, exist_ok=True)
-            _folders.add(parent)
+            _make_folder(parent)
         try:
             return _write(target, data)
         except FileNotFoundError:
             # a folder remembered from a staging folder since removed (a failed build's)
             _folders.clear()
-            os.makedirs(parent, exist_ok=True)
-            _folders.add(parent)
+            _make_folder(parent)
             return _write(target, data)
     except (IsADirectoryError, NotADirectoryError, FileExistsError):
         return None
