@@ -59,16 +59,25 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
     load-cache entry already stored went in with its whole group, and nothing in it
     has changed since: its tree is not walked again (after an edit of 10,000
     documents, walking every entry's tree to find the few new roots took 0.4 s)."""
-    for entry in builder.cache.entries.values():
-        if stored(entry):
-            continue
-        group: list = Sealed() if type(entry[0]) is Document else []
-        for value in _tree(entry[0]):   # a source's value, or (inputs, value) of derived work
-            if isinstance(value, Document) and value.tasks is not None:
-                group += value.tasks.tasks      # the rows (derived later) hold them too
-            group.append(value)
-        group.append(entry)
-        yield group
+    # The parsed documents first, all of them: their chunks are then written by pickle's
+    # C code (see Sealed). Taken in the load cache's order, a third of them shared a
+    # chunk with derived work and went through _Writer's per-object hook (saving the
+    # store of 10,000 documents: 4.6 s, 3.9 s so). The derived work that follows
+    # refers to them by number.
+    entries = builder.cache.entries.values()
+    for sealed in (True, False):
+        for entry in entries:
+            if (type(entry[0]) is Document) is not sealed or stored(entry):
+                continue
+            group: list = Sealed() if sealed else []
+            for value in _tree(entry[0]):   # a source's value, or (inputs, value) of derived work
+                if isinstance(value, Document) and value.tasks is not None:
+                    group += value.tasks.tasks      # the rows (derived later) hold them too
+                group.append(value)
+            group.append(entry)
+            yield group
+        if sealed:
+            yield FLUSH             # the last chunk of documents is not mixed either
     # A search segment holds a few hundred KB of text, written as UTF-8 bytes that the
     # pickle's memo keeps until the chunk is done: the chunk is cut by their size too
     # (all of them in one chunk were +150 MB at the end of a full build of 10,000 documents).

@@ -625,6 +625,37 @@ def test_search_segments_end_a_pickle_by_their_text(make_site, tmp_path, monkeyp
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
+def test_no_parsed_document_shares_a_chunk_with_other_groups(make_site, tmp_path, monkeypatch):
+    # The parsed documents and their task rows hold no other group's roots: they are
+    # written by pickle's own C code, all of them, not mixed into a chunk with the
+    # derived work (task rows resolved, pages planned) that goes through _Writer's hook.
+    from generator import cachestore
+    from generator.content.documents import Document
+    from generator.content.tasks import Task
+    hooked: list = []
+    real = cachestore._Writer.dump
+
+    def recording(self, obj):
+        if isinstance(obj, list):
+            hooked.extend(type(root) for root in obj)
+        return real(self, obj)
+
+    monkeypatch.setattr(cachestore._Writer, "dump", recording)
+    monkeypatch.setattr(cachestore, "CHUNK_ROOTS", 8)        # chunks end inside the documents
+    site = make_site()
+    for i in range(7):
+        site.document(f"d{i}", tasks=TASK)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    assert hooked                                    # the derived work went through the hook
+    assert Document not in hooked and Task not in hooked
+    hooked.clear()
+    assert _edits(site, out, 2) == [1, 1]            # read back by number, identity kept
+    assert Document not in hooked and Task not in hooked
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
 def test_the_builders_plain_state_comes_back_whole_without_the_stores_hook(make_site, tmp_path, monkeypatch):
     # Stamps, digests, output paths and display-file prints hold no stored object: they
     # are pickled apart as bytes (the store's per-object hook is slow), and must come
