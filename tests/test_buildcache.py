@@ -518,6 +518,33 @@ def test_store_cut_off_or_replaced(make_site, tmp_path, monkeypatch):
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
+def test_store_roots_come_back_by_number_and_a_wrong_number_is_no_cache(tmp_path, monkeypatch):
+    # Roots refer to roots of earlier pickles by number, and long non-ASCII text goes as
+    # UTF-8 bytes. A number that names no root read so far makes the store no store.
+    import io
+    from generator import cachestore
+    monkeypatch.setattr(cachestore, "CHUNK_ROOTS", 1)     # every root a pickle of its own
+    first = ("政务公开",)
+    second = (first, "工作要点" * 40)
+    store = cachestore.Store(tmp_path)
+    store.save([[first], [second]])
+    again = cachestore.Store(tmp_path)
+    assert again.read(store.state())
+    back_first, back_second = again.objects
+    assert back_first == first and back_second == second and back_second[0] is back_first
+    buffer = io.BytesIO()
+    again.dump_with(buffer, [back_second, "公开" * 40])
+    buffer.seek(0)
+    value = again.load_with(buffer)
+    assert value[0] is back_second and value[1] == "公开" * 40
+    # a pickle naming root 7 of two
+    with open(store.path, "ab") as f:
+        cachestore._Writer(f, {id(first): 7}).dump([first])
+        length = f.tell()
+    token, _, count, rewritten = store.state()
+    assert not cachestore.Store(tmp_path).read((token, length, count + 1, rewritten))
+
+
 def test_objects_read_back_are_the_cached_ones(make_site, tmp_path, monkeypatch):
     # Every document and task row that a page's inputs, the site summary or the memos
     # hold is the very object of the load cache, also when the store has several batches:
