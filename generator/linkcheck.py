@@ -239,6 +239,11 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
     ``anchored``, when given, receives the pages that a checked link points into with a
     fragment from another page (those whose losing an anchor can break a link).
     """
+    parts = urlsplit(base_url)
+    base_host = parts.netloc.lower()
+    base_path = parts.path or "/"
+    if not base_path.endswith("/"):
+        base_path += "/"
     pages: dict[str, PageLinks] = {}
     for name in sorted(files):
         if name.endswith((".html", ".htm")):
@@ -248,64 +253,8 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
             pages[name] = parse_file(files[name])
     if parsed is not None:
         parsed.update(pages)
-    check = _Check(files, pages, base_url)
-    broken = _check_pages(check, [page for page in pages if only is None or page in only], anchored)
-    if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
-        check.anchored = anchored
-        data = content_bytes(files["sitemap.xml"])
-        line, counted = 1, 0
-        for m in _LOC.finditer(data):
-            loc = m.group(1).decode("utf-8", "replace").replace("&amp;", "&")
-            # lines counted from the previous match on (from the start each time was
-            # quadratic: 8 s for the 23,000 entries of a 10,000-document site)
-            line += data.count(b"\n", counted, m.start())
-            counted = m.start()
-            check.link(broken, "sitemap.xml", line, loc)
-    broken.sort(key=lambda b: (b.page, b.line, b.href))
-    return broken
 
-
-def _check_pages(check: "_Check", names: list[str], anchored: set[str] | None) -> list[BrokenLink]:
-    """The broken links of the pages ``names``, checked in worker processes when that
-    pays: a full check of 10,000 documents' pages meets 1.2 million links, 2.3 s on one
-    CPU after every page is rendered. ``anchored`` receives what :meth:`_Check.verdict`
-    adds (see find_broken_links)."""
-    from . import parallel          # which imports this module
-
-    def work(start: int, stop: int) -> list:
-        # each chunk's pages pointed into, apart: the workers' sets come back with them
-        check.anchored = set() if anchored is not None else None
-        return [(check.broken_in(names[start:stop]), check.anchored)]
-
-    if parallel.can_fork(len(names), FORK_PAGES):
-        done, _ = parallel.fork_map(work, len(names), FORK_CHUNK)
-    else:
-        done = work(0, len(names))
-    broken: list[BrokenLink] = []
-    for found, into in done:
-        broken += found
-        if anchored is not None:
-            anchored |= into
-    return broken
-
-
-FORK_PAGES = 4000        # pages to check before worker processes pay (a full check of 1,000 documents' 2,300: 0.25 s)
-FORK_CHUNK = 512         # pages per task
-
-
-class _Check:
-    """The verdicts on the links of one site's pages: each (folder, link) resolved once."""
-
-    def __init__(self, files: Mapping[str, object], pages: dict[str, PageLinks], base_url: str):
-        parts = urlsplit(base_url)
-        self.files, self.pages = files, pages
-        self.base_host = parts.netloc.lower()
-        self.base_path = parts.path if parts.path.endswith("/") else (parts.path or "") + "/"
-        # Navigation links repeat on every page of a folder: resolve each (folder, href) once.
-        self.resolved: dict[tuple, str] = {}
-        self.anchored: set[str] | None = None
-
-    def site_path(self, page: str, href: str) -> tuple[str | None, str, str]:
+    def site_path(page: str, href: str) -> tuple[str | None, str, str]:
         """(site-relative path or None when external, fragment, reason when outside)."""
         href = href.strip()
         if ":" not in href and not href.startswith("/"):
@@ -316,9 +265,8 @@ class _Check:
                 return page, fragment, ""
             return _join(page, path, fragment)
         url = urlsplit(href)
-        base_path = self.base_path
         if url.scheme or url.netloc:
-            if url.scheme not in ("", "http", "https") or not self.base_host or url.netloc.lower() != self.base_host:
+            if url.scheme not in ("", "http", "https") or not base_host or url.netloc.lower() != base_host:
                 return None, "", ""
             if not (url.path + "/").startswith(base_path):
                 return None, "", ""
@@ -331,47 +279,47 @@ class _Check:
             return page, url.fragment, ""
         return _join(page, url.path, url.fragment)
 
-    def verdict(self, page: str, href: str) -> str:
+    broken: list[BrokenLink] = []
+    # Navigation links repeat on every page of a folder: resolve each (folder, href) once.
+    resolved: dict[tuple, str] = {}
+
+    def verdict(page: str, href: str) -> str:
         """"" when the link resolves, else the reason."""
-        path, fragment, outside = self.site_path(page, href)
+        path, fragment, outside = site_path(page, href)
         if path is None:
             return ""
         if outside:
             return outside
-        target = page if path == page else _target(self.files, unquote(path))
+        target = page if path == page else _target(files, unquote(path))
         if target is None:
             return "页面不存在"
-        if fragment and target in self.pages:
+        if fragment and target in pages:
             # a verdict is shared by the pages of one folder: any link but "#x" may come
             # from another page than the one that asked first
-            if self.anchored is not None and href and href[0] not in _SELF_START:
-                self.anchored.add(target)
-            if not self.pages[target].has_id(unquote(fragment)):
+            if anchored is not None and href and href[0] not in _SELF_START:
+                anchored.add(target)
+            if not pages[target].has_id(unquote(fragment)):
                 return "锚点不存在"
         return ""
 
-    def link(self, broken: list[BrokenLink], page: str, line: int, href: str) -> None:
-        """Check one link of ``page`` (sitemap.xml's entries)."""
+    def check(page: str, line: int, href: str) -> None:
         # links to the page itself (#p1, "") depend on the page, not only on its folder
         key = (page, href, True) if not href or href[0] in _SELF_START else (_page_dir(page), href)
-        reason = self.resolved.get(key)
+        reason = resolved.get(key)
         if reason is None:
-            reason = self.resolved[key] = self.verdict(page, href)
+            reason = resolved[key] = verdict(page, href)
         if reason:
             broken.append(BrokenLink(page, line, href, reason))
 
-    def broken_in(self, names: list[str]) -> list[BrokenLink]:
-        """The broken links of these pages."""
-        broken: list[BrokenLink] = []
-        resolved, verdict, pages = self.resolved, self.verdict, self.pages
-        for page in names:
-            # link() inlined, and a relative link that goes up first resolved from the
+    for page, links in pages.items():
+        if only is None or page in only:
+            # check() inlined, and a relative link that goes up first resolved from the
             # folder it goes up to: this loop meets every link of the site (1.2 million
             # at 10,000 documents), and ../../units/a/ from each document's own folder is
             # one question, not 10,000
             folder = _page_dir(page)
             parts = folder.split("/") if folder else []
-            for href, line in pages[page].each():
+            for href, line in links.each():
                 if not href or href[0] in _SELF_START:
                     key: tuple = (page, href, True)          # may depend on the page itself
                 elif href.startswith("../") and ":" not in href:
@@ -393,7 +341,18 @@ class _Check:
                     reason = resolved[key] = verdict(where, key[1])
                 if reason:
                     broken.append(BrokenLink(page, line, href, reason))
-        return broken
+    if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
+        data = content_bytes(files["sitemap.xml"])
+        line, counted = 1, 0
+        for m in _LOC.finditer(data):
+            loc = m.group(1).decode("utf-8", "replace").replace("&amp;", "&")
+            # lines counted from the previous match on (from the start each time was
+            # quadratic: 8 s for the 23,000 entries of a 10,000-document site)
+            line += data.count(b"\n", counted, m.start())
+            counted = m.start()
+            check("sitemap.xml", line, loc)
+    broken.sort(key=lambda b: (b.page, b.line, b.href))
+    return broken
 
 
 def check_folder(folder: Path, base_url: str | None = None) -> list[BrokenLink]:

@@ -216,9 +216,12 @@ def test_page_links_survive_pickling_packed():
         assert (links.ids, links.links) == before
 
 
-def _random_site(seed: int) -> tuple[dict[str, bytes], dict[str, tuple[list, set]]]:
-    """Pages in folders of several depths with links of every shape: (files, page →
-    (links, ids))."""
+@pytest.mark.parametrize("seed", range(20))
+def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
+    # The check remembers what each link resolved to and shares that between pages of
+    # a folder, and between pages whose links go up to the same folder (../../a/ from
+    # two document folders). Checking every page in one call must therefore find what
+    # checking each page on its own finds, for links of every shape.
     rng = random.Random(seed)
     folders = ["", "a", "a/b", "a/b/c", "documents/d1", "documents/d2", "units/u1/page/2"]
     files: dict[str, bytes] = {(f + "/" if f else "") + "index.html": b"" for f in folders}
@@ -237,16 +240,6 @@ def _random_site(seed: int) -> tuple[dict[str, bytes], dict[str, tuple[list, set
             href = rng.choice(specials) if rng.random() < 0.1 else (" " + href if rng.random() < 0.05 else href)
             links.append((href, line + 1))
         pages[page] = (links, set(rng.sample(["p1", "top", "p2"], rng.randint(1, 2))))
-    return files, pages
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
-    # The check remembers what each link resolved to and shares that between pages of
-    # a folder, and between pages whose links go up to the same folder (../../a/ from
-    # two document folders). Checking every page in one call must therefore find what
-    # checking each page on its own finds, for links of every shape.
-    files, pages = _random_site(seed)
 
     def known():
         return {p: PageLinks(set(ids), list(links)) for p, (links, ids) in pages.items()}
@@ -262,35 +255,6 @@ def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
     held = {p: pickle.loads(pickle.dumps(links)) for p, links in known().items()}
     assert find_broken_links(files, base, held) == together
     assert all(links._links is None for links in held.values())
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_links_are_judged_the_same_in_worker_processes(seed, monkeypatch):
-    # A big site's pages are checked in forked workers, a few pages a task, each worker
-    # with its own verdicts: the broken links and the pages pointed into must be those
-    # of one process.
-    from generator import linkcheck, parallel
-    files, pages = _random_site(seed)
-    for n in range(30):                               # more pages, for several tasks
-        files[f"documents/e{n}/index.html"] = b""
-        pages[f"documents/e{n}/index.html"] = pages["documents/d1/index.html"]
-
-    def check() -> tuple[list, set]:
-        anchored: set = set()
-        known = {p: PageLinks(set(ids), list(links)) for p, (links, ids) in pages.items()}
-        return find_broken_links(files, "https://www.example.gov.cn/", known, anchored=anchored), anchored
-
-    monkeypatch.setenv("GONGKAI_WORKERS", "1")
-    alone = check()
-    forks: list[int] = []
-    real = parallel.fork_map
-    monkeypatch.setattr(parallel, "fork_map", lambda *a, **k: forks.append(a[1]) or real(*a, **k))
-    monkeypatch.setenv("GONGKAI_WORKERS", "2")
-    monkeypatch.setattr(linkcheck, "FORK_PAGES", 1)
-    monkeypatch.setattr(linkcheck, "FORK_CHUNK", 3)
-    assert check() == alone
-    assert forks == [len(pages)]                      # the pages did go to workers
-    assert alone[0] and alone[1]                      # broken links, and pages pointed into
 
 
 def test_pages_pointed_into_with_a_fragment_are_told_whoever_asks_first():
