@@ -13,7 +13,6 @@ import time
 from collections.abc import KeysView, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .collector import no_gc
@@ -102,26 +101,6 @@ class Outputs:
 DATA_OUTPUTS = ("api/documents.json", "api/tasks.json", "api/tasks.csv", "sitemap.xml", "robots.txt")
 
 
-def data_files(site: Site, known: dict[str, bytes | Path] | None = None, memo: dict | None = None,
-               stage: Path | None = None) -> dict[str, Any]:
-    """The open data, sitemap.xml and robots.txt (:data:`DATA_OUTPUTS`) not in ``known``
-    (output path → what to write). ``memo``: per-document pieces of the open data kept by
-    an incremental builder. A full build makes them while pages are rendered (they need
-    only the site): after the pages, they were 2 s of a single CPU at 10,000 documents."""
-    makers = {"api/documents.json": lambda: opendata.documents_json(site, memo),
-              "api/tasks.json": lambda: opendata.tasks_json(site, memo),
-              "api/tasks.csv": lambda: opendata.tasks_csv(site, memo),
-              "sitemap.xml": lambda: opendata.sitemap_xml(site), "robots.txt": lambda: opendata.robots_txt(site)}
-    made: dict[str, Any] = {}
-    for path in DATA_OUTPUTS:
-        if not known or known.get(path) is None:
-            data = makers[path]()
-            # open data is 94 MB at 10,000 documents: a full build writes it now rather
-            # than holding it to the end (sitemap.xml is read by the link check)
-            made[path] = stage_or_keep(stage, path, data) if path.startswith("api/") else data
-    return made
-
-
 def collect_outputs(site: Site, problems: Problems,
                     rendered_pages: dict[str, bytes] | None = None,
                     data_outputs: dict[str, bytes | Path] | None = None,
@@ -138,25 +117,34 @@ def collect_outputs(site: Site, problems: Problems,
     outputs = Outputs(problems)
     index = data_outputs.get("search") if data_outputs else None
     if rendered_pages is None:
-        # pages in worker processes; the search index and open data here meanwhile
+        # pages in worker processes; the search index here meanwhile
         try:
-            htmls, (built, data) = parallel.render_pages(
+            htmls, built = parallel.render_pages(
                 site, list(site.pages),
-                lambda: (searchfiles.index_files(site, put=stager(stage)) if index is None else index,
-                         data_files(site, data_outputs, memo, stage)),
+                lambda: searchfiles.index_files(site, put=stager(stage)) if index is None else index,
                 links=outputs.links, stage=stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
             raise BuildFailed(problems) from None
         rendered_pages = {page.output: html for page, html in zip(site.pages, htmls)}
         index = built
-        data_outputs = {**(data_outputs or {}), **data}
     for page in site.pages:
         origin = page.sources[0] if page.sources else page.template
         outputs.add(page.output, rendered_pages[page.output], origin)
-    data = {**(data_outputs or {}), **data_files(site, data_outputs, memo, stage)}
+    # memo: per-document pieces of the open data kept by an incremental builder
+    makers = {"api/documents.json": lambda s: opendata.documents_json(s, memo),
+              "api/tasks.json": lambda s: opendata.tasks_json(s, memo),
+              "api/tasks.csv": lambda s: opendata.tasks_csv(s, memo), "sitemap.xml": opendata.sitemap_xml,
+              "robots.txt": opendata.robots_txt}
     for path in DATA_OUTPUTS:
-        outputs.add(path, data[path], path)
+        known = data_outputs.get(path) if data_outputs else None
+        if known is None:
+            known = makers[path](site)
+            if path.startswith("api/"):
+                # open data is 94 MB at 10,000 documents: a full build writes it now
+                # rather than holding it to the end (sitemap.xml is read by the link check)
+                known = stage_or_keep(stage, path, known)
+        outputs.add(path, known, path)
     # search/index/: the offline search index (an incremental build passes the previous
     # files under "search" when nothing it indexes has changed)
     for path, data in (index if index is not None else searchfiles.index_files(site)):

@@ -30,7 +30,7 @@ from typing import Any, Callable
 import jinja2
 from jinja2 import meta, nodes
 
-from .build import DATA_OUTPUTS, collect_outputs, data_files
+from .build import DATA_OUTPUTS, collect_outputs
 from .collector import no_gc
 from .content.documents import Document
 from .content.interpretations import Interpretation
@@ -280,15 +280,12 @@ class Builder:
             reuse, stale = {**(reuse or {}), "search": self.data_outputs["search"]}, True
         need_index = reuse is None or "search" not in reuse
         search_memo = self._search_memo()
-        memo = {"old": self.data_memo}
         links: dict = {}
         try:
-            # the search index and the open data need only the site: made while the
-            # pages are rendered
-            htmls, (index, data) = parallel.render_pages(
+            htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
                 lambda: (searchfiles.index_files(site, memo=search_memo, put=stager(self.stage))
-                         if need_index else None, data_files(site, reuse, memo, self.stage)), env=env,
+                         if need_index else None), env=env,
                 links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
@@ -296,9 +293,9 @@ class Builder:
         for (page, inputs), html in zip(todo, htmls):
             pages[page.output] = (inputs, html)
         rendered = len(todo)
-        reuse = {**(reuse or {}), **data}
         if index is not None:
-            reuse["search"] = index
+            reuse = {**(reuse or {}), "search": index}
+        memo = {"old": self.data_memo}
         checked = self.last_outputs.files.keys() if self.last_outputs is not None else None
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
                                   data_outputs=reuse, memo=memo, stage=self.stage, checked=checked)
