@@ -197,6 +197,52 @@ def test_random_markdown_under_each_html_policy(body, policy):
         build_case(site.root, "Markdown body (random, each raw_html policy)")
 
 
+def _plain_markdown(policy: str):
+    """A converter as markdown_converter() makes it, with python-markdown's own inline processor."""
+    from markdown.treeprocessors import InlineProcessor
+    md = markdown_converter(policy)
+    md.treeprocessors.register(InlineProcessor(md), "inline", 20)
+    return md
+
+
+@fuzz_settings(300)
+@given(body=st.lists(st.one_of(st.sampled_from(MD_PIECES + ["  \n", "a  \nb", " \n"]), st.text(max_size=8)),
+                     max_size=60).map("".join),
+       policy=st.sampled_from(["escape", "sanitize", "reject"]))
+def test_text_left_alone_by_the_quick_inline_processor_is_what_python_markdown_makes(body, policy):
+    # QuickInline skips python-markdown's inline patterns on text that holds nothing any
+    # of them needs: the HTML must be python-markdown's own, character for character.
+    quick, plain = markdown_converter(policy), _plain_markdown(policy)
+    html = quick.convert(body)
+    assert html == plain.convert(body)
+    assert quick.treeprocessors["inline"].quick or not body.strip()     # python-markdown stops early on blank text
+    CASES["Markdown body (quick inline = python-markdown's)"] += 1
+
+
+@pytest.mark.parametrize("policy", ["escape", "sanitize", "reject"])
+@pytest.mark.parametrize("text", ["政务`公开`要点", "政务\\#公开", "见[通知](a/)", "见[通知][1]\n\n[1]: a/", "见[通知]",
+                                  "![图](a.png)", "<https://www.gov.cn/>", "<ban@gov.cn>", "甲  \n乙", "甲&amp;乙",
+                                  "甲&#20844;乙", "*公开*", "_公开_", "**公开**", "__公开__", "甲<b>乙</b>"])
+def test_each_inline_pattern_alone_is_still_applied(text, policy):
+    # Text whose one special character is what a single pattern needs: the random texts
+    # above seldom hold only one, and a character missing from what QuickInline looks
+    # for would leave that pattern out. (An entity comes out the same without its
+    # pattern: python-markdown's serializer does not escape the & of an entity.)
+    assert markdown_converter(policy).convert(text) == _plain_markdown(policy).convert(text)
+
+
+def test_the_quick_inline_processor_steps_aside_for_patterns_it_does_not_know():
+    # An inline pattern it does not know (another python-markdown, an extension) may match
+    # anything: then every piece of text is tried, as python-markdown does.
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+    md = markdown_converter("escape")
+    md.inlinePatterns.register(SimpleTagInlineProcessor(r"(公开)(.+?)\1", "mark"), "mark", 5)
+    assert md.convert("政务公开要点公开") == "<p>政务<mark>要点</mark></p>"
+    assert not md.treeprocessors["inline"].quick
+    md = markdown_converter("escape")
+    assert md.convert("政务公开要点公开") == "<p>政务公开要点公开</p>" and md.treeprocessors["inline"].quick
+
+
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le", "big5", "latin-1"])
 
 
