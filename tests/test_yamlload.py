@@ -54,10 +54,21 @@ def test_yaml_is_built_as_pyyaml_builds_it(text):
 
 
 def test_explicit_tags_and_merge_keys_still_read():
-    data = load_yaml("n: !!str 4\nb: !!binary aGk=\n<<: {m: 1}\nd: 2024-01-01\n")
+    text = "n: !!str 4\nb: !!binary aGk=\n<<: {m: 1}\nd: 2024-01-01\n"
+    data = load_yaml(text)
     assert data == {"n": "4", "b": b"hi", "m": 1, "d": "2024-01-01"}
     assert data.line_of("b") == 2
-    assert yaml.__with_libyaml__ is False or yamlload._FastLoader is not yamlload._Loader
+    # both parsers read it alike: the pure-Python one, and libyaml's (the fast path)
+    careful = yamlload._load_careful(text, 0)
+    assert careful == data and careful.line_of("b") == 2
+    if yaml.__with_libyaml__:
+        assert yamlload._FastLoader is not yamlload._Loader
+        loader = yamlload._FastLoader(text)
+        try:
+            fast = loader.get_single_data()
+        finally:
+            loader.dispose()
+        assert fast == data and fast.line_of("b") == 2
 
 
 def test_a_value_its_tag_cannot_take_is_a_problem_with_its_line():
