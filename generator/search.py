@@ -315,15 +315,28 @@ def collect_records(site: Site, check: Callable[[], None] = _no_check) -> list[R
     """Every searchable item, in a fixed order (:func:`index_items`): each document's
     task rows, last first, then the document (so that a task's display data sits beside
     its document's), and the interpretations among them."""
-    published = {d.id for d in site.documents}
     records: list[Record] = []
     for item in index_items(site):
         check()
-        if type(item) is Interpretation:
-            records.append(interpretation_record(item, site.relations.documents_of.get(item.id, ()), published))
-        else:
-            records += document_records(item, site.task_rows.get(item.id, ()), len(records))
+        records += item_records(item, item_inputs(site, item), len(records))
     return records
+
+
+def item_inputs(site: Site, item) -> tuple:
+    """What an index item's records are made from besides the item itself: a document's
+    task rows; the documents an interpretation interprets (all of them published: the
+    relations know no other). The search index's memo keeps a segment while its items
+    and their inputs are the same objects."""
+    if type(item) is Interpretation:
+        return site.relations.documents_of.get(item.id, ())
+    return site.task_rows.get(item.id, ())
+
+
+def item_records(item, inputs: tuple, start: int = 0) -> list[Record]:
+    """The records of an index item, numbered from ``start`` (see :func:`item_inputs`)."""
+    if type(item) is Interpretation:
+        return [interpretation_record(item, inputs)]
+    return document_records(item, inputs, start)
 
 
 def document_records(doc, rows: tuple, start: int = 0) -> list[Record]:
@@ -365,13 +378,13 @@ def document_records(doc, rows: tuple, start: int = 0) -> list[Record]:
     return records
 
 
-def interpretation_record(it, docs: tuple, published: set[str]) -> Record:
+def interpretation_record(it, docs: tuple) -> Record:
     """An interpretation's record: ``docs``, the documents it interprets; its topic is
-    the first published one's (``published``: the ids of the site's documents)."""
+    the first of them that has one."""
     body, heads, anchors = body_text(it.body_html)
     transcript = body_text(it.transcript_html)[0] if it.transcript_html else ""
     image_alt = it.image.get("alt") if it.image else None
-    topic = next((d.topic for d in docs if d.id in published and d.topic), None)
+    topic = next((d.topic for d in docs if d.topic), None)
     return Record(
         1, it.title, it.url, (it.title, _join(heads + [it.form, image_alt]), _join([body, transcript])),
         it.published.isoformat(), it.issuer, str(it.published.year), topic, None, None,

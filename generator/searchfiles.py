@@ -31,8 +31,8 @@ from typing import Any, Callable
 from .postings import Packed, segment_postings
 from .content.interpretations import Interpretation
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
-                     _no_check, choose_vocabulary, document_records, homophones, index_items,
-                     fnv1a, interpretation_record, kept_names, pinyin_shards, shard_terms, varint)
+                     _no_check, choose_vocabulary, homophones, index_items, item_inputs, item_records,
+                     fnv1a, kept_names, pinyin_shards, shard_terms, varint)
 from .site import Site
 
 SEGMENT_DOCS = 32        # documents per segment, about: what one edit makes us index again
@@ -125,8 +125,8 @@ def _cuts(item: Any, spread: int) -> bool:
 
 def _item_key(item: Any, extra: Any) -> tuple:
     """What an item's records are made from, as object ids (the memo keeps the objects)."""
-    if type(item) is Interpretation:     # extra: (its documents, which of them are published)
-        return (id(item), tuple(id(d) for d in extra[0]), extra[1])
+    if type(item) is Interpretation:     # extra: the documents it interprets
+        return (id(item), tuple(map(id, extra)))
     return (id(item), id(extra))         # extra: the document's task rows
 
 
@@ -139,8 +139,6 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
     old = memo.get("old", {}) if memo is not None else {}
     new: dict = {}
     segments: list[Segment] = []
-    published = {d.id for d in site.documents}
-    documents_of = site.relations.documents_of
     least, spread, most = _bounds()
     run: list = []
     extras: list = []
@@ -152,10 +150,7 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
             check()
             records: list[Record] = []
             for item, extra in zip(run, extras):
-                if type(item) is Interpretation:
-                    records.append(interpretation_record(item, extra[0], published))
-                else:
-                    records += document_records(item, extra, len(records))
+                records += item_records(item, extra, len(records))
             # the objects are kept with the segment: their ids key the memo
             entry = (tuple(run), tuple(extras), make_segment(records, check))
         new[key] = entry
@@ -165,11 +160,7 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
 
     for item in index_items(site):
         run.append(item)
-        if type(item) is Interpretation:
-            docs = documents_of.get(item.id, ())
-            extras.append((docs, tuple(d.id in published for d in docs)))
-        else:
-            extras.append(site.task_rows.get(item.id, ()))
+        extras.append(item_inputs(site, item))
         if len(run) >= most or (len(run) >= least and _cuts(item, spread)):
             close()
     if run:

@@ -459,8 +459,8 @@ def test_a_new_document_makes_few_search_files_again(make_site, monkeypatch, kin
         if prefix in ("search/index/t/", "search/index/q/"):
             assert len(remade) < len(files) / 4, (prefix, len(remade), len(files))
         else:                                   # the files of the last records only
-            assert remade == files[len(files) - len(remade):] and len(remade) < len(files) / 4 or \
-                len(files) == 1, (prefix, remade, len(files))
+            assert ((remade == files[len(files) - len(remade):] and len(remade) < len(files) / 4)
+                    or len(files) == 1), (prefix, remade, len(files))
     assert any(builder.outputs[p] is not before.get(p) for p in builder.outputs if p.startswith("search/index/t/"))
 
 

@@ -226,6 +226,17 @@ def test_withheld_withdrawn_and_draft_documents_are_not_indexed(make_site):
     assert SECRETS  # the gate test's list is the one checked
 
 
+def test_an_interpretations_topic_is_the_first_of_its_documents_that_has_one(make_site):
+    site = make_site()
+    site.document("plain", front="title: 无主题文件\ndisclosure: 主动公开\npublished: 2024-05-01\n")
+    site.document("edu", front="title: 教育文件\ndisclosure: 主动公开\ntopic: 教育\npublished: 2024-06-01\n")
+    site.document("fin", front="title: 财政文件\ndisclosure: 主动公开\ntopic: 财政\npublished: 2024-06-02\n")
+    site.write("content/interpretations/jd.md", "---\ntitle: 解读\ninterprets: [plain, edu, fin]\n"
+               "form: 文字解读\npublished: 2024-06-03\ncontact: 电话\n---\n解读正文。\n")
+    records = search.collect_records(load(site.root))
+    assert [r.topic for r in records if r.kind == 1] == ["教育"]
+
+
 def test_vocabulary_keeps_the_sites_words_and_their_readings(example):
     site, index = example
     vocab = dict(search.build_vocabulary(search.collect_records(site)))
