@@ -393,12 +393,18 @@ def interpretation_record(it, docs: tuple) -> Record:
 
 # ---------------------------------------------------------------------------- postings
 
-def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]]]:
-    """(shard count, shard → {term: postings}); a power of two, about SHARD_TARGET bytes each."""
-    total = sum(len(t.encode()) + len(p) + 6 for t, p in postings.items())
+def shard_count(total: int) -> int:
+    """How many term shards a postings table of ``total`` bytes (as :func:`shard_terms`
+    counts them) is cut into: a power of two, about SHARD_TARGET bytes each."""
     count = MIN_SHARDS
     while count < MAX_SHARDS and total / count > SHARD_TARGET:
         count *= 2
+    return count
+
+
+def shard_terms(postings: dict[str, str]) -> tuple[int, dict[int, dict[str, str]]]:
+    """(shard count, shard → {term: postings}); a power of two, about SHARD_TARGET bytes each."""
+    count = shard_count(sum(len(t.encode()) + len(p) + 6 for t, p in postings.items()))
     shards: dict[int, dict[str, str]] = {i: {} for i in range(count)}
     for term, p in postings.items():
         shards[fnv1a(term) & (count - 1)][term] = p

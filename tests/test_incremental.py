@@ -297,6 +297,34 @@ def test_term_shards_are_made_again_only_where_an_edited_segment_changed_terms(m
             assert len(remade) == len(shards)
 
 
+def test_an_edit_joins_only_the_terms_of_the_shards_it_changes(make_site, monkeypatch):
+    # When the bounds on the postings' size settle the shard count and every other shard
+    # is the last build's file, only the terms falling in the changed shards are joined
+    # (joining every segment's postings was most of a big site's index after an edit);
+    # the files are a fresh build's.
+    from generator import search, searchfiles
+    monkeypatch.setattr(search, "MIN_SHARDS", 64)    # enough shards to tell few from all
+    site, builder = _segmented_site(make_site, monkeypatch, 40)
+    joined: list[tuple[bool, int]] = []
+    real = searchfiles._join
+
+    def spy(parts, keep=None):
+        out = real(parts, keep)
+        joined.append((keep is not None, len(out)))
+        return out
+    monkeypatch.setattr(searchfiles, "_join", spy)
+    site.document("d05", body="".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40)) + "补充一句话。\n")
+    builder.build()
+    (partial_t, some), (partial_q, _) = joined
+    assert partial_t and partial_q
+    monkeypatch.setattr(searchfiles, "_join", real)
+    every = {t for s in builder.search_shards["segments"] for t, _ in s.postings.items()}
+    assert 0 < some < len(every) / 2, (some, len(every))
+    fresh = Builder(site.root)
+    fresh.build()
+    assert outputs_equal(builder.outputs, fresh.outputs) == []
+
+
 def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):
     # pypinyin takes ~25 µs a word (a second for a full vocabulary): an edit looks up only
     # the words it brings in; the index is the same as a fresh one.
