@@ -30,9 +30,10 @@ from typing import Any, Callable
 
 from .postings import Packed, segment_postings
 from .content.interpretations import Interpretation
+from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
-                     _no_check, choose_vocabulary, homophones, index_items, item_inputs, item_records,
-                     fnv1a, kept_names, pinyin_shards, shard_count, shard_terms, varint)
+                     _no_check, index_items, item_inputs, item_records,
+                     fnv1a, shard_count, shard_terms, varint)
 from .site import Site
 
 SEGMENT_DOCS = 32        # documents per segment, about: what one edit makes us index again

@@ -328,7 +328,7 @@ def test_an_edit_joins_only_the_terms_of_the_shards_it_changes(make_site, monkey
 def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):
     # pypinyin takes ~25 µs a word (a second for a full vocabulary): an edit looks up only
     # the words it brings in; the index is the same as a fresh one.
-    from generator import search
+    from generator import pinyin
     site = make_site()
     for i in range(6):
         site.document(f"d{i}", body="依申请公开的办理流程。政务公开工作要点。信息公开指南。\n" * 3)
@@ -336,8 +336,8 @@ def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):
     builder.build()
     builder_before = dict(builder.search_readings)
     looked_up: list[str] = []
-    real = search.readings
-    monkeypatch.setattr(search, "readings", lambda word: looked_up.append(word) or real(word))
+    real = pinyin.readings
+    monkeypatch.setattr(pinyin, "readings", lambda word: looked_up.append(word) or real(word))
     site.document("d2", body="依申请公开的办理流程。政务公开工作要点。信息公开指南。\n" * 3
                   + "新增的互联网政务服务平台说明。互联网政务服务平台。\n")
     builder.build()

@@ -17,7 +17,7 @@ from hypothesis import example as case, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, page_soup
-from generator import search, searchfiles
+from generator import pinyin, search, searchfiles
 from generator.problems import Problems
 from generator.site import load_site
 from test_gate import SECRETS, assert_no_secret, make_gated_site
@@ -239,14 +239,14 @@ def test_an_interpretations_topic_is_the_first_of_its_documents_that_has_one(mak
 
 def test_vocabulary_keeps_the_sites_words_and_their_readings(example):
     site, index = example
-    vocab = dict(search.build_vocabulary(search.collect_records(site)))
+    vocab = dict(pinyin.build_vocabulary(search.collect_records(site)))
     for word in ("依申请公开", "政务公开", "区财政局", "政策解读"):
         assert word in vocab, word
     assert "yi shen qing gong kai" in vocab["依申请公开"]
     assert "务公开" not in vocab, "a piece always preceded by the same character is left out"
-    assert search.readings("银行") == ["yin hang", "yin xing"]
-    assert search.readings("绿色") == ["lv se"]
-    three, two = search.typing_keys(["yi", "shen", "qing"])
+    assert pinyin.readings("银行") == ["yin hang", "yin xing"]
+    assert pinyin.readings("绿色") == ["lv se"]
+    three, two = pinyin.typing_keys(["yi", "shen", "qing"])
     assert three == {"yis", "ysh", "ysq"} and two == {"ys"}
     manifest = json.loads(index.files[INDEX + "manifest.json"])
     keys = manifest["pinyin"].split()
@@ -255,6 +255,24 @@ def test_vocabulary_keeps_the_sites_words_and_their_readings(example):
     assert any(e.startswith("依申请公开|") for e in ys)
     zh = "zh" if "zh" not in manifest["split"].split() else "zhe"
     assert any(e.startswith("政务公开|") for e in json.loads(index.files[f"{INDEX}p/{zh}.json"]))
+
+
+def test_place_names_are_read_as_their_people_say_them(example):
+    # pypinyin reads 长治 (the seed document's city) as zhang zhi; a reader types
+    # changzhi. The example site's pinyin files must lead from changzhi and czs to 长治市.
+    assert pinyin.readings("长治")[0] == "chang zhi"
+    assert pinyin.readings("山西长治")[0] == "shan xi chang zhi"
+    assert pinyin.readings("长清区")[0] == "chang qing qu"
+    assert pinyin.readings("单县")[0] == "shan xian"
+    assert pinyin.readings("长子县")[0] == "zhang zi xian"        # read zhang: not in the table
+    assert pinyin.readings("市长")[0] == "shi zhang"
+    _, index = example
+    manifest = json.loads(index.files[INDEX + "manifest.json"])
+    split = manifest["split"].split()
+    for typed in ("changzhi", "czs"):
+        key = typed[:3] if typed[:2] in split else typed[:2]
+        entries = json.loads(index.files[f"{INDEX}p/{key}.json"])
+        assert any(e.startswith("长治市|") and "chang zhi shi" in e.split("|") for e in entries), typed
 
 
 def test_homophone_table_covers_common_characters(example):
@@ -353,8 +371,8 @@ def test_vocabulary_is_the_plain_definition(monkeypatch, seed, cap):
     runs = Counter()
     for _ in range(400):
         runs["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))] += rng.choice([1, 1, 2, 3, 9, 30])
-    monkeypatch.setattr(search, "MAX_VOCAB", cap)
-    monkeypatch.setattr(search, "readings", lambda word: [" ".join(word)])
+    monkeypatch.setattr(pinyin, "MAX_VOCAB", cap)
+    monkeypatch.setattr(pinyin, "readings", lambda word: [" ".join(word)])
     grams: Counter = Counter()
     for run, n in runs.items():
         for length in range(2, 8):
@@ -368,5 +386,5 @@ def test_vocabulary_is_the_plain_definition(monkeypatch, seed, cap):
     plain = sorted(((g, c) for g, c in grams.items() if c >= 2 and len(g) <= 6
                     and neighbour(g, -1) <= 0.9 * c and neighbour(g, 1) <= 0.9 * c),
                    key=lambda gc: (-gc[1], len(gc[0]), gc[0]))[:cap]
-    chosen = search.choose_vocabulary(runs, {"依申请公开工作"})
+    chosen = pinyin.choose_vocabulary(runs, {"依申请公开工作"})
     assert [w for w, _ in chosen] == [g for g, _ in plain] + sorted({"依申请公开工作"} - {g for g, _ in plain})
