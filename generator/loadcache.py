@@ -44,6 +44,7 @@ class LoadCache:
         self._touched: set[str] | None = None
         self.listings: dict[Path, tuple] = {}    # folder -> its last listing (site.listing)
         self.slugs: dict[str, str] = {}          # issuer or topic -> its address part
+        self.unit_parts: dict[int, tuple] = {}   # a document's rows by unit (site._rows_by_unit)
 
     def load(self, kind: str, keys: list[Path], problems: Problems,
              loader: Callable[[Problems], Any]) -> Any:
@@ -145,7 +146,7 @@ class LoadCache:
         # pickled as its parts and parsed again when read): the command line's build
         # takes hints from its check of what changed (buildcache.Check).
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_probed", "_loaded", "digests", "_touched", "listings", "stamps")}
+                 if k not in ("_probed", "_loaded", "digests", "_touched", "listings", "stamps", "unit_parts")}
         # The stamps and digests hold no stored object (only paths, stats and digests):
         # pickled apart by pickle's own C code, as one bytes object, they skip the build
         # cache's per-object hook (340,000 calls at 10,000 documents).
@@ -159,7 +160,7 @@ class LoadCache:
         # build cache) the same objects live at new addresses: key them again.
         self.stamps, digests = pickle.loads(state.pop("plain"))
         self.__dict__.update(state)
-        self._probed, self._loaded, self.listings = {}, {}, {}
+        self._probed, self._loaded, self.listings, self.unit_parts = {}, {}, {}, {}
         self.digests = {(name[0], *map(Path, name[1:])): d for name, d in digests.items()}
         self.set_hints(None)
         self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in self.entries.items()}

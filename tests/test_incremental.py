@@ -354,6 +354,36 @@ def _many_rows(site, doc_id: str, count: int, month: int, word: str = "要求") 
                   tasks="tasks:\n" + rows)
 
 
+def test_a_units_rows_are_joined_from_each_documents_parts_kept_between_builds(make_site):
+    # site._rows_by_unit keeps each document's rows split by unit while its rows are the
+    # same objects; a rebuild splits only the edited document's again, and the result is
+    # what splitting every document gives.
+    from generator.site import _rows_by_unit
+    site = make_site()
+    for month in range(1, 6):
+        _many_rows(site, f"d{month}", 3, month)
+        site.write(f"content/documents/d{month}/tasks.yaml", "tasks:\n" + "".join(
+            f"  - requirement: 要求{i}\n    units: [{'区财政局' if i % 2 else '区政府办公室, 区财政局'}]\n"
+            f"    lead_units: [区政府办]\n" for i in range(4)))
+    builder = Builder(site.root)
+    builder.build()
+    parts = dict(builder.cache.unit_parts)
+    assert len(parts) == 5
+    site.write("content/documents/d3/tasks.yaml", "tasks:\n  - requirement: 新要求\n    units: [区财政局]\n")
+    builder.build()
+    again = builder.cache.unit_parts
+    rows = builder.site.task_rows
+    kept = [rows[d] for d in ("d1", "d2", "d4", "d5")]
+    assert all(again[id(r)] is parts[id(r)] for r in kept)
+    assert id(rows["d3"]) not in parts or parts[id(rows["d3"])][0] is not rows["d3"]
+    assert (builder.site.unit_rows, builder.site.unit_documents) == _rows_by_unit(rows)
+    assert builder.site.unit_documents == {"local-bgs": 4, "local-czj": 5}
+    by_unit = {uid: [(r.document.id, r.task.requirement) for r in rs] for uid, rs in builder.site.unit_rows.items()}
+    assert by_unit["local-czj"][:3] == [("d5", "要求0"), ("d5", "要求1"), ("d5", "要求2")]
+    assert ("d3", "新要求") in by_unit["local-czj"] and all(d != "d3" for d, _ in by_unit["local-bgs"])
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+
+
 def _unit_pages(builder) -> dict:
     return {p.url: p for p in builder.site.pages if p.kind == "unit"}
 
