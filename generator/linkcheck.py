@@ -137,7 +137,7 @@ class PageLinks:
         and tuples of a big site's pages are hundreds of MB)."""
         state = self.__getstate__()
         if len(state) != 2:
-            self._packed, self._ids, self._links = state, None, None
+            self.__setstate__(state)        # as a worker's pages come back: strings shared
 
     def _unpack(self) -> None:
         count, names, total, hrefs, lines = self._packed  # type: ignore[misc]

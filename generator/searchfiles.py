@@ -37,6 +37,8 @@ from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, 
 from .site import Site
 
 SEGMENT_DOCS = 32        # documents per segment, about: what one edit makes us index again
+PASS_BYTES = 16_000_000  # postings joined at once, about, when a full build makes the shards…
+PASSES = 16              # … in at most this many passes over the segments
 
 
 @dataclass
@@ -204,9 +206,10 @@ def _shard_name(prefix: str, i: int, count: int) -> str:
     return f"{prefix}/{i:0{len(f'{count - 1:x}')}x}.json"
 
 
-def _settled_count(parts: list[tuple[int, Packed]], records: int) -> int | None:
-    """The shard count of the joined postings (:func:`~generator.search.shard_count`),
-    when bounds on their size settle it without joining them; else None.
+def _settled_count(parts: list[tuple[int, Packed]], records: int) -> tuple[int | None, int]:
+    """(the shard count of the joined postings (:func:`~generator.search.shard_count`)
+    when bounds on their size settle it without joining them, else None; the lower
+    bound of that size in bytes).
 
     A joined term's postings are its segments' entries, each after a record gap of 1 to
     ``len(varint(records))`` characters; the term itself adds its UTF-8 bytes (at most 3
@@ -220,7 +223,7 @@ def _settled_count(parts: list[tuple[int, Packed]], records: int) -> int | None:
             low += entries + p.count
             high += entries + p.count * (widest + 6) + 3 * len(p.terms)
     count = shard_count(low)
-    return count if shard_count(high) == count else None
+    return (count if shard_count(high) == count else None), low
 
 
 # ---------------------------------------------------------------------------- files
@@ -337,27 +340,43 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 return None
             return {fnv1a(term) & (count - 1) for term in changed_terms}
 
-        count = _settled_count(parts, total) if changed_terms is not None else None
+        count, size = _settled_count(parts, total)
         dirty = dirty_shards(count) if count is not None else None
-        if dirty is not None and all(i in dirty or can_take(_shard_name(prefix, i, count))
-                                     for i in range(count)):
-            every = set().union(*(p.terms.split("\0") for _, p in parts if p.count))
-            shard_of = {term: h for term in every if (h := fnv1a(term) & (count - 1)) in dirty}
-            shards: dict[int, dict[str, str]] = {i: {} for i in dirty}
-            for term, p in _join(parts, shard_of).items():
-                shards[shard_of[term]][term] = p
-            terms = len(every)
-        else:
+        # only the changed shards' terms are joined when every other shard can be taken
+        partial = dirty is not None and all(i in dirty or can_take(_shard_name(prefix, i, count))
+                                            for i in range(count))
+        hashes: dict[str, int] | None = None
+        if count is None:
+            # a count only the joined table settles (a small site): join it whole
             table = _join(parts)
-            terms = len(table)
             count, shards = shard_terms(table)
+            terms, passes = len(table), 1
             del table
             dirty = dirty_shards(count)
-        for i in range(count):
-            name = _shard_name(prefix, i, count)
-            shard = shards.pop(i, None)         # None: a shard no changed term falls in
-            if not (dirty is not None and i not in dirty and take_last(name)):
-                add(name, _json(shard))
+        else:
+            every = set().union(*(p.terms.split("\0") for _, p in parts if p.count))
+            if partial:
+                hashes = {term: h for term in every if (h := fnv1a(term) & (count - 1)) in dirty}
+            else:
+                hashes = {term: fnv1a(term) & (count - 1) for term in every}
+            terms = len(every)
+            # The shards are joined a range at a time: the whole table of 10,000
+            # documents' postings is 60 MB of strings (and the pieces they are joined
+            # from) at the moment the build process is largest, a render worker beside it.
+            passes = 1 if partial else min(PASSES, max(1, -(-size // PASS_BYTES)))
+        for k in range(passes):
+            lo, hi = k * count // passes, (k + 1) * count // passes
+            if hashes is not None:
+                keep = None if passes == 1 and not partial else \
+                    {term for term, h in hashes.items() if lo <= h < hi}
+                shards = {i: {} for i in range(lo, hi) if not partial or i in dirty}
+                for term, p in _join(parts, keep).items():
+                    shards[hashes[term]][term] = p
+            for i in range(lo, hi):
+                name = _shard_name(prefix, i, count)
+                shard = shards.pop(i, None)         # None: a shard no changed term falls in
+                if not (dirty is not None and i not in dirty and take_last(name)):
+                    add(name, _json(shard))
         return count, terms
 
     check()
@@ -506,6 +525,11 @@ def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
             for i in parts:
                 a, b = max(lo - starts[i], 0), min(hi - starts[i], count[i])
                 items += metas(i)[a:b] if kind == "m" else chunks(i, a, b)
+            # Files go in record order, so only the last segment of this file can reach
+            # into the next: the others' decoded display data is let go now (kept for
+            # every segment, 10,000 documents' of it were 139 MB of dicts at once).
+            for i in [i for i in decoded if i < parts[-1]] if parts else ():
+                del decoded[i]
             data = _json(items)
             files[name] = put(INDEX_DIR + name, data) if put is not None else data
     return files, prints

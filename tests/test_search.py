@@ -388,3 +388,75 @@ def test_vocabulary_is_the_plain_definition(monkeypatch, seed, cap):
                    key=lambda gc: (-gc[1], len(gc[0]), gc[0]))[:cap]
     chosen = pinyin.choose_vocabulary(runs, {"依申请公开工作"})
     assert [w for w, _ in chosen] == [g for g, _ in plain] + sorted({"依申请公开工作"} - {g for g, _ in plain})
+
+
+def _one_document_segments(make_site, monkeypatch, docs: int = 12):
+    """A built Builder of ``docs`` documents, each its own search segment."""
+    from generator.incremental import Builder
+    monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 1)
+    site = make_site()
+    for i in range(docs):
+        site.document(f"d{i:02}", body="".join(f"## 第{i}篇第{n}节 政务公开工作要点的落实\n\n第{i}篇第{n}段，依申请公开。\n\n"
+                                                for n in range(30)))
+    builder = Builder(site.root)
+    builder.build()
+    return site, builder
+
+
+def test_a_full_build_joins_the_term_shards_a_range_at_a_time(make_site, monkeypatch):
+    # Joined whole, 10,000 documents' postings were 60 MB of strings (and the pieces
+    # they are joined from) while the build process was at its largest: a full build
+    # joins a range of shards at a time, each term in exactly one pass, and the files
+    # are those of one join.
+    from generator.incremental import Builder, outputs_equal
+    monkeypatch.setattr(search, "MIN_SHARDS", 64)
+    site, whole = _one_document_segments(make_site, monkeypatch)
+    calls: dict[int, list[tuple[object, set[str]]]] = {}
+    real = searchfiles._join
+
+    def spy(parts, keep=None):
+        out = real(parts, keep)
+        calls.setdefault(id(parts[0][1]), []).append((keep, set(out)))
+        return out
+    monkeypatch.setattr(searchfiles, "_join", spy)
+    monkeypatch.setattr(searchfiles, "PASS_BYTES", 500)
+    passes = Builder(site.root)
+    passes.build()
+    first = passes.search_shards["segments"][0]
+    terms = {t for s in passes.search_shards["segments"] for t, _ in s.postings.items()}
+    postings = calls[id(first.postings)]
+    assert len(postings) > 1 and all(keep is not None for keep, _ in postings)
+    joined = [got for _, got in postings]
+    assert sum(map(len, joined)) == len(terms) and set().union(*joined) == terms
+    assert len(calls[id(first.positions)]) > 1
+    assert outputs_equal(whole.outputs, passes.outputs) == []
+
+
+def test_display_files_let_each_segments_display_data_go_once_written(make_site, monkeypatch):
+    # A segment's display data is decoded from JSON to make the m/ files; kept for every
+    # segment until the last file, 10,000 documents' of it were 139 MB of dicts at once.
+    import tracemalloc
+    _, builder = _one_document_segments(make_site, monkeypatch)
+    segments = builder.search_shards["segments"] * 20
+    offsets, bases, records, chunks = [], [], 0, 0
+    for seg in segments:
+        offsets.append(records)
+        bases.append(chunks)
+        records += seg.records
+        chunks += len(seg.ends)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = [json.loads(seg.metas) for seg in segments]
+        every = tracemalloc.get_traced_memory()[0] - before
+        del held
+        made: list[int] = []
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        files, _ = searchfiles.display_files(segments, offsets, bases, {}, {},
+                                             lambda name, data: made.append(len(data)))
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(files) == len(made) > 20
+    assert peak < every / 3, (peak, every)
