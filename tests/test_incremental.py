@@ -272,15 +272,38 @@ def _remade(site, builder, prefixes: tuple, **edit) -> tuple[list[str], list[str
 def test_search_display_files_are_made_again_only_for_the_edited_segment(make_site, monkeypatch):
     # The m/ and c/ files whose records and text chunks come from unchanged segments,
     # starting where they started, are the last build's, not made again; the result is
-    # the same as a fresh build, also when the edit shifts every later chunk.
+    # the same as a fresh build, also when the edit outgrows its segment's room and
+    # shifts every later chunk (see searchfiles.chunk_room).
     site, builder = _segmented_site(make_site, monkeypatch, 200)
+    longer = "".join(f"第5篇第{n}段，依申请公布。\n\n" for n in range(2000))
     for body in ("".join(f"第5篇第{n}段，依申请公布。\n\n" for n in range(200)),     # same length
-                 "短了。\n"):                                                      # chunks shift
+                 "短了。\n",                                                       # within its room
+                 longer):                                                         # chunks shift
         display, remade = _remade(site, builder, ("search/index/m/", "search/index/c/"), body=body)
-        if body != "短了。\n":
+        if body != longer:
             assert 0 < len(remade) < len(display) / 3, (len(remade), len(display))
         else:
             assert len(remade) > len(display) / 3
+
+
+def test_text_added_to_a_document_makes_again_only_its_segments_display_files(make_site, monkeypatch):
+    # Each segment's chunks start a c/ file of their own and have room to grow
+    # (searchfiles.chunk_room): a paragraph more moves no later segment's chunk numbers,
+    # so only the edited segment's files are made again. Numbered one after another,
+    # every later c/ and m/ file was.
+    site, builder = _segmented_site(make_site, monkeypatch, 200)
+    before = [len(s.ends) for s in builder.search_shards["segments"]]
+    body = ("".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(200))
+            + "新增的一段：" + "依申请公开的办理流程。" * 12 + "\n")
+    display, remade = _remade(site, builder, ("search/index/m/", "search/index/c/"), body=body)
+    segments = builder.search_shards["segments"]
+    grown = [s for s, n in zip(segments, before) if len(s.ends) > n]
+    assert len(grown) == 1 and [len(s.ends) for s in segments if s is not grown[0]] == \
+        [n for s, n in zip(segments, before) if s is not grown[0]]
+    texts = [p for p in remade if p.startswith("search/index/c/")]
+    assert texts and all(builder.search_prints[p[len("search/index/"):]].startswith(grown[0].digest)
+                         for p in texts), (texts, len(display))
+    assert len(remade) - len(texts) <= 2                # the m/ file(s) of its records
 
 
 def test_term_shards_are_made_again_only_where_an_edited_segment_changed_terms(make_site, monkeypatch):
