@@ -192,4 +192,43 @@ def load_sources(keys: list[P], load: Callable[[P, Problems], Any],
     return dict(zip(keys, results))
 
 
-__all__ = ["can_fork", "fork_map", "load_sources", "render_pages", "workers"]
+def aside(work: Callable[[], T], pages: int) -> Callable[[], T]:
+    """Start ``work()`` in a forked process while this one goes on; the function returned
+    waits for its result. For work whose memory the render workers forked later would
+    otherwise inherit (the result comes back pickled), so only where ``pages`` are
+    enough for render workers (see :func:`can_fork`). Elsewhere, or when the process
+    fails, ``work()`` is done here: the result is the same either way."""
+    if not can_fork(pages):
+        return work
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_send, args=(work, writer), daemon=True)
+    try:
+        process.start()
+    except OSError:                            # no memory or no process left to fork
+        return work
+    finally:
+        writer.close()
+
+    def result() -> T:
+        try:
+            ok, value = reader.recv()
+        except (EOFError, OSError):          # the process died before it could answer
+            ok = False
+        finally:
+            reader.close()
+            process.join()
+        return value if ok else work()
+    return result
+
+
+def _send(work: Callable[[], Any], writer: Any) -> None:
+    try:
+        writer.send((True, work()))
+    except BaseException:        # noqa: BLE001 - reported when done again in the parent
+        writer.send((False, None))
+    finally:
+        writer.close()
+
+
+__all__ = ["aside", "can_fork", "fork_map", "load_sources", "render_pages", "workers"]

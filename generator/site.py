@@ -179,6 +179,15 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
         published.append(doc)
     published.sort(key=lambda d: (-(d.date.toordinal() if d.date else 0), d.id))
 
+    # Issuer and topic addresses are pinyin initials. pypinyin's tables (55 MB) would be
+    # inherited by the render worker forked later, which has no use for them: a first
+    # build works the new names out in a process of its own while this one goes on.
+    known = cache.slugs if cache is not None else {}
+    names = sorted({name for doc in published for name in (doc.issuer, doc.topic)
+                    if name and name not in known})
+    from .parallel import aside
+    slugs = aside(lambda: {name: _slug(name) for name in names}, 2 * len(published)) if names else dict
+
     shared: dict = {}
     task_rows = {doc.id: _derive(cache, "rows", (doc, units), "", problems,
                                  lambda p, d=doc: _resolve_tasks(d, units, p, shared))
@@ -203,10 +212,11 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     recorded = _memo(cache, "ledger", [content / LEDGER], problems, lambda p: read_ledger(content, p))
     addresses = resolve_addresses(content, config.base_path if config else "/", published, withdrawn,
                                   interpretations, problems, recorded)
+    known.update(slugs())
     if problems.has_errors() or config is None:
         return None
     unit_rows, unit_documents = _rows_by_unit(task_rows, cache.unit_parts if cache is not None else None)
-    slug_of = _slug if cache is None else functools.partial(_known_slug, cache.slugs)
+    slug_of = functools.partial(_known_slug, known)
     site = Site(
         root=site_dir, config=config, documents=tuple(published), withheld=tuple(withheld),
         units=units, task_rows=task_rows,

@@ -193,3 +193,53 @@ def test_a_worker_that_dies_costs_time_not_the_site(make_site, tmp_path, monkeyp
     monkeypatch.setattr(parallel, "render_text", render_text)
     build_site(site.root, tmp_path / "two")
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
+
+
+def test_work_aside_is_done_in_another_process_or_here(monkeypatch):
+    # aside() forks when render workers would be forked; a process that dies or fails
+    # costs time, not the result: the work is then done here.
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    here = os.getpid()
+    assert parallel.aside(os.getpid, 1000)() != here
+    assert parallel.aside(lambda: os.getpid() == here or os._exit(3), 1000)() is True
+    assert parallel.aside(lambda: 1 / (os.getpid() == here), 1000)() == 1.0
+    assert parallel.aside(os.getpid, 10)() == here               # too few pages for workers
+    monkeypatch.setenv("GONGKAI_WORKERS", "1")
+    assert parallel.aside(os.getpid, 1000)() == here
+
+
+_SLUGS = """
+import json, sys
+from pathlib import Path
+from generator import parallel
+from generator.problems import Problems
+from generator.site import load_site
+parallel.MIN_PAGES = 1
+site = load_site(Path(sys.argv[1]), Problems(Path(sys.argv[1])))
+print(json.dumps({"pypinyin": "pypinyin" in sys.modules,
+                  "slugs": sorted((g.key, g.slug) for g in site.issuers + site.topics)}))
+"""
+
+
+def test_issuer_and_topic_addresses_are_worked_out_aside_when_workers_render(make_site):
+    # pypinyin's tables (55 MB) would be inherited by the render worker, which has no
+    # use for them: a build that forks workers makes the issuer and topic addresses in
+    # a process of its own. They are the addresses one process makes.
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    site = make_site()
+    for i, (issuer, topic) in enumerate([("区政府办公室", "政务公开"), ("重庆市人民政府", "行政审批"),
+                                         ("区政府办公室", "长期规划"), ("银行业监督管理局", "政务公开")]):
+        site.document(f"d{i}", front=f"title: 文件{i}\ndisclosure: 主动公开\npublished: 2024-06-2{i}\n"
+                                     f"issuer: {issuer}\ntopic: {topic}\n")
+    runs = {}
+    for workers in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", _SLUGS, str(site.root)], cwd=REPO, check=True,
+                             capture_output=True, text=True, env={**os.environ, "GONGKAI_WORKERS": workers})
+        runs[workers] = json.loads(out.stdout)
+    assert runs["1"]["pypinyin"] and not runs["2"]["pypinyin"]
+    assert runs["2"]["slugs"] == runs["1"]["slugs"]
+    assert ["区政府办公室", "qzfbgs"] in runs["1"]["slugs"] and ["重庆市人民政府", "cqsrmzf"] in runs["1"]["slugs"]
