@@ -242,11 +242,39 @@ def _load_careful(text: str, line_offset: int) -> Any:
         raise YamlProblem("YAML 嵌套过深", None, "检查缩进。") from None
     except (ValueError, TypeError, IndexError, OverflowError):
         # PyYAML's constructors fail so on a value an explicit tag cannot take (!!int with
-        # no digits, !!binary that is not base64 …)
-        tagged = re.search(r"!!?\w*", text)
-        if tagged is None:
+        # no digits, !!binary that is not base64 …), without saying where
+        found = _failing_value(text)
+        if found is None:
             raise YamlProblem("YAML 的值无法读取", None, "检查文件的缩进、冒号和引号。") from None
-        line = text.count("\n", 0, tagged.start()) + 1 + line_offset
-        raise YamlProblem(f"YAML 的值与类型标签 {tagged.group()} 不符", line,
+        tag, line = found
+        raise YamlProblem(f"YAML 的值与类型标签 {tag} 不符", line + line_offset,
                           "去掉 ! 或 !! 开头的类型标签，直接写出值（文字需要时用引号括起来）。") from None
     return data
+
+
+def _failing_value(text: str) -> tuple[str, int] | None:
+    """(tag as written, 1-based line) of the first value its constructor cannot build:
+    each value of the composed document is built on its own (the first ``!`` of the text
+    may be in a value, or name a tag that fits)."""
+    loader = _Loader(text)
+    try:
+        pending = [loader.get_single_node()]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ScalarNode):
+                try:
+                    loader.construct_object(node)
+                except (ValueError, TypeError, IndexError, OverflowError, yaml.YAMLError):
+                    tag = node.tag
+                    if tag.startswith("tag:yaml.org,2002:"):
+                        tag = "!!" + tag[len("tag:yaml.org,2002:"):]
+                    return tag, node.start_mark.line + 1
+            elif isinstance(node, MappingNode):
+                pending += [n for pair in reversed(node.value) for n in reversed(pair)]
+            elif isinstance(node, SequenceNode):
+                pending += reversed(node.value)
+    except (yaml.YAMLError, YamlProblem, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    return None

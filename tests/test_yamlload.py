@@ -73,10 +73,14 @@ def test_explicit_tags_and_merge_keys_still_read():
 
 def test_a_value_its_tag_cannot_take_is_a_problem_with_its_line():
     """PyYAML's constructors raise IndexError or ValueError here: a message, not a traceback."""
-    for text, line in (("!!int ", 1), ("a: 1\nc: !!float x\n", 2), ("a: 1\nb: !!int\n", 2)):
+    # The line and tag are those of the value that fails, not of the first "!" of the
+    # text (in a value, or a tag that fits).
+    for text, line, tag in (("!!int ", 1, "!!int"), ("a: 1\nc: !!float x\n", 2, "!!float"),
+                            ("a: 1\nb: !!int\n", 2, "!!int"),
+                            ("title: 注意!重要\nn: !!str 1\nitems:\n  - 1\n  - !!int 二\n", 5, "!!int")):
         try:
             load_yaml(text)
         except YamlProblem as p:
-            assert p.line == line and "类型标签 !!" in p.message, text
+            assert p.line == line and f"类型标签 {tag} 不符" in p.message, (text, p)
         else:
             raise AssertionError(text)
