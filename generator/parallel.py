@@ -40,8 +40,11 @@ CHUNK = 64               # pages per task: small enough to balance, large enough
 MIN_SOURCES = 100        # the same for loading sources…
 SOURCE_CHUNK = 16        # … in chunks of this many
 
-# What the forked workers inherit: the work function, the chunks, a shared counter.
-_TASK: tuple[Callable[[int, int], list], list[tuple[int, int]], Any] | None = None
+# What the forked workers inherit: the work function, the chunks, and the read end of a
+# pipe holding the chunk numbers (see _take).
+_TASK: tuple[Callable[[int, int], list], list[tuple[int, int]], int] | None = None
+_NUMBER = 4              # bytes per chunk number in the pipe
+MAX_CHUNKS = 4096        # numbers a pipe holds before anyone reads (16 KB: macOS's least)
 
 
 def workers() -> int:
@@ -71,12 +74,16 @@ def _take() -> tuple[int, list] | None:
     site's parsed documents or page links, and then pickled it all at once (the render
     worker of 10,000 documents grew from 395 to 682 MB)."""
     assert _TASK is not None
-    work, bounds, counter = _TASK
-    with counter.get_lock():
-        number = counter.value
-        counter.value += 1
-    if number >= len(bounds):
+    work, bounds, numbers = _TASK
+    # The chunk numbers were all written into a pipe before the workers were forked,
+    # and each read takes one whole number (the kernel reads a pipe under its lock).
+    # Nothing is left locked by a process killed while taking one: the pool terminates
+    # every worker when one dies, and a shared counter under a lock hung the build when
+    # a worker was terminated holding the lock.
+    taken = os.read(numbers, _NUMBER)
+    if len(taken) < _NUMBER:            # none left: the write end is closed
         return None
+    number = int.from_bytes(taken, "little")
     return number, work(*bounds[number])
 
 
@@ -95,18 +102,31 @@ def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
     ``meanwhile`` returns. The caller checks :func:`can_fork` first."""
     global _TASK
     ctx = multiprocessing.get_context("fork")
+    chunk = max(chunk, -(-count // MAX_CHUNKS))
     bounds = [(i, min(i + chunk, count)) for i in range(0, count, chunk)]
-    _TASK = (work, bounds, ctx.Value("i", 0))
-    # Objects that exist before the fork are never collected by the workers: freezing them
-    # keeps the collector from touching (and so copying) the pages they share. The callers
-    # (build_site, Builder.build) unfreeze when their build is over.
-    gc.freeze()
+    numbers, into = os.pipe()
     try:
+        try:
+            data = memoryview(b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(bounds))))
+            while data:
+                data = data[os.write(into, data):]
+        finally:
+            os.close(into)              # before the fork: a reader then sees the end
+        _TASK = (work, bounds, numbers)
+        # Objects that exist before the fork are never collected by the workers: freezing
+        # them keeps the collector from touching (and so copying) the pages they share.
+        # The callers (build_site, Builder.build) unfreeze when their build is over.
+        gc.freeze()
         helpers = workers() - 1
         with ProcessPoolExecutor(helpers, mp_context=ctx) as pool:
             # a task per chunk, each taking whichever chunk is next (this process takes
             # chunks too once meanwhile() is done): the ones left over return None
-            pending = [pool.submit(_take) for _ in bounds]
+            pending = []
+            try:
+                for _ in bounds:
+                    pending.append(pool.submit(_take))
+            except BrokenProcessPool:
+                pass        # a worker died already: the chunks left are done here
             extra = meanwhile()
             done = _drain()
             for future in pending:
@@ -124,6 +144,7 @@ def fork_map(work: Callable[[int, int], list], count: int, chunk: int,
                 done.append((number, work(start, stop)))
     finally:
         _TASK = None
+        os.close(numbers)
     done.sort(key=lambda d: d[0])
     return [result for _, results in done for result in results], extra
 

@@ -195,6 +195,50 @@ def test_a_worker_that_dies_costs_time_not_the_site(make_site, tmp_path, monkeyp
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
 
 
+_DYING = """
+import hashlib, os, sys
+from pathlib import Path
+from generator import parallel
+from generator.build import build_site
+site, out = Path(sys.argv[1]), Path(sys.argv[2])
+def digest(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+os.environ["GONGKAI_WORKERS"] = "1"
+build_site(site, out / "one")
+expected = digest(out / "one")
+os.environ["GONGKAI_WORKERS"] = "3"
+parallel.MIN_PAGES, parallel.CHUNK = 1, 2
+real, main = parallel.render_text, os.getpid()
+def render_text(env, s, page):
+    if os.getpid() != main:
+        os._exit(9)
+    return real(env, s, page)
+parallel.render_text = render_text
+for n in range(int(sys.argv[3])):
+    build_site(site, out / str(n))
+    assert digest(out / str(n)) == expected, n
+print("built", n + 1)
+"""
+
+
+def test_workers_dying_at_any_moment_neither_hang_nor_fail_the_build(make_site, tmp_path):
+    # Workers that die while the pool is still being given its tasks (the pool then
+    # refuses more: BrokenProcessPool from submit) or while taking a chunk (the pool
+    # terminates the others: a worker terminated holding the shared counter's lock hung
+    # the build) must cost time only. Timing decides which happens: 30 builds in a
+    # process of their own, which a hang fails rather than stalls the suite. Each
+    # happened within 60 such builds before the fix.
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    site = site_with_documents(make_site, 12)
+    run = subprocess.run([sys.executable, "-c", _DYING, str(site.root), str(tmp_path), "30"], cwd=REPO,
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0 and "built 30" in run.stdout, run.stderr[-2000:]
+
+
 def test_work_aside_is_done_in_another_process_or_here(monkeypatch):
     # aside() forks when render workers would be forked; a process that dies or fails
     # costs time, not the result: the work is then done here.
