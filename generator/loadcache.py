@@ -19,6 +19,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from .content.sources import already_read
 from .problems import Problem, Problems
 from .stamps import Stamps
 
@@ -49,13 +50,15 @@ class LoadCache:
     def load(self, kind: str, keys: list[Path], problems: Problems,
              loader: Callable[[Problems], Any]) -> Any:
         name = (kind, *keys)
-        digest = self._probed.pop(name, None) or self.stamps.digest(keys)
+        read: dict[str, bytes] = {}         # parsed from the bytes digested (see already_read)
+        digest = self._probed.pop(name, None) or self.stamps.digest(keys, read)
         self._loaded[name] = digest
         key = (kind, digest)
         self.used.add(key)
         if key not in self.entries:
             local = Problems(problems.root)
-            value = loader(local)
+            with already_read(read):
+                value = loader(local)
             self.entries[key] = (value, list(local.items))
         value, items = self.entries[key]
         problems.items.extend(items)

@@ -18,7 +18,7 @@ from . import privacy
 from .collector import no_gc
 from .config import Config, load_config
 from .content.documents import Document, load_document, markdown_converter
-from .content.sources import source_encoding
+from .content.sources import already_read, source_encoding
 from .content.tasks import Task
 from .content.interpretations import Interpretation, interpretation_sources, load_interpretation
 from .content.units import Unit, UnitRegistry, load_units
@@ -137,8 +137,17 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
         todo, stamps = folders, cache.stamps if cache is not None else None
     else:
         todo, stamps = [f for f in folders if not cache.has("document", [f])], None
-    parsed = load_sources(todo, lambda f, p: (load_document(f, p, md, scanner),
-                                              stamps.probe([f]) if stamps is not None else None), site_dir)
+    def parse(folder: Path, problems: Problems) -> tuple:
+        """(the document, its digest and stamps): digested first, and parsed from the bytes
+        the digest read (a save in between is then seen by the next build)."""
+        if stamps is None:
+            return load_document(folder, problems, md, scanner), None
+        read: dict[str, bytes] = {}
+        probed = stamps.probe([folder], read)
+        with already_read(read):
+            return load_document(folder, problems, md, scanner), probed
+
+    parsed = load_sources(todo, parse, site_dir)
     for folder, ((doc, probed), items) in parsed.items():
         if probed is not None and cache is not None:
             cache.adopt("document", [folder], *probed)

@@ -62,9 +62,11 @@ class Stamps:
         self.entries = {**self.entries, **self.seen} if keep_unseen else self.seen
         self.seen = {}
 
-    def file_digest(self, path: Path | str, st: os.stat_result | None = None, record: bool = True) -> str:
+    def file_digest(self, path: Path | str, st: os.stat_result | None = None, record: bool = True,
+                    read: dict[str, bytes] | None = None) -> str:
         """Digest of a file's bytes (through the stamp when the file is unchanged); with
-        ``record=False`` a probe that leaves this pass's record as it was."""
+        ``record=False`` a probe that leaves this pass's record as it was. ``read``, when
+        given, receives the bytes of a file that was read (path → bytes)."""
         key = str(path)
         if st is None:
             st = os.stat(key)
@@ -76,6 +78,8 @@ class Stamps:
             return old[1]
         with open(key, "rb") as f:
             data = f.read()
+        if read is not None:
+            read[key] = data
         self.hashed += 1
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         if record:
@@ -83,17 +87,20 @@ class Stamps:
             self.seen[key] = (stat, digest, racy)
         return digest
 
-    def probe(self, paths: list[Path]) -> tuple[str, dict]:
+    def probe(self, paths: list[Path], read: dict[str, bytes] | None = None) -> tuple[str, dict]:
         """(:meth:`digest` of ``paths``, the stamps it took), recorded elsewhere: a worker
-        process digests what it parses and its parent adopts them."""
+        process digests what it parses and its parent adopts them. ``read``: see
+        :meth:`digest`."""
         saved, self.seen = self.seen, {}
         try:
-            return self.digest(paths), self.seen
+            return self.digest(paths, read), self.seen
         finally:
             self.seen = saved
 
-    def digest(self, paths: list[Path]) -> str:
-        """Digest of files' bytes, or of a folder's listing and the digests of its sources."""
+    def digest(self, paths: list[Path], read: dict[str, bytes] | None = None) -> str:
+        """Digest of files' bytes, or of a folder's listing and the digests of its sources.
+        ``read``, when given, receives the bytes of the sources read for it (path → bytes:
+        what a loader parses next, see :func:`~generator.content.sources.already_read`)."""
         h = hashlib.blake2b(digest_size=16)
         for path in paths:
             h.update(b"\0P" + path.as_posix().encode())
@@ -111,7 +118,7 @@ class Stamps:
                     if child.is_file():
                         cst = child.stat()
                         if child.name.endswith(TEXT_SUFFIXES):
-                            h.update(self.file_digest(child.path, cst).encode())
+                            h.update(self.file_digest(child.path, cst, read=read).encode())
                         else:
                             h.update(f"{cst.st_size}:{cst.st_mtime_ns}".encode())
                 continue
@@ -120,7 +127,7 @@ class Stamps:
             except OSError:
                 h.update(b"\0missing")
                 continue
-            h.update(self.file_digest(path, st).encode() if os.path.isfile(path) else b"\0missing")
+            h.update(self.file_digest(path, st, read=read).encode() if os.path.isfile(path) else b"\0missing")
         return h.hexdigest()
 
 

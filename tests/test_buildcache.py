@@ -260,7 +260,7 @@ def test_the_command_line_probes_only_the_folders_its_check_found_changed(make_s
     build_site(site.root, out, cache=True)
     probed: list = []
     real = Stamps.digest
-    monkeypatch.setattr(Stamps, "digest", lambda self, paths: probed.extend(paths) or real(self, paths))
+    monkeypatch.setattr(Stamps, "digest", lambda self, paths, read=None: probed.extend(paths) or real(self, paths, read))
 
     def folders() -> set[str]:
         return {p.name for p in probed if p.parent.name == "documents"}

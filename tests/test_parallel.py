@@ -156,6 +156,46 @@ def test_a_first_cached_build_keeps_what_the_workers_parsed(make_site, tmp_path,
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_first_build_parses_what_it_digested_and_reads_each_source_once(make_site, tmp_path,
+                                                                          monkeypatch, workers):
+    # A document is digested for the cache and then parsed from the bytes the digest
+    # read: a save between the two (here: right after the loader ran) is seen by the next
+    # build. Parsed first and digested after, the new bytes were recorded as built and
+    # the next build said nothing changed. And each source is read once, not twice.
+    from pathlib import Path
+
+    from generator import site as site_module
+    site = site_with_documents(make_site, 16)
+    monkeypatch.setattr(parallel, "MIN_SOURCES", 1)
+    monkeypatch.setattr(parallel, "SOURCE_CHUNK", 2)
+    monkeypatch.setenv("GONGKAI_WORKERS", workers)
+    real_load, real_read, log = site_module.load_document, Path.read_bytes, tmp_path / "reads"
+
+    def load_then_saved(folder, *args):
+        doc = real_load(folder, *args)
+        if folder.name == "d05":
+            source = folder / "index.md"
+            source.write_text(source.read_text(encoding="utf-8") + "\n编辑刚刚保存的一句。\n", encoding="utf-8")
+        return doc
+
+    def read_bytes(path):
+        with open(log, "a", encoding="utf-8") as f:       # from every process
+            f.write(f"{path}\n")
+        return real_read(path)
+    monkeypatch.setattr(site_module, "load_document", load_then_saved)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    sources = [line for line in log.read_text(encoding="utf-8").splitlines()
+               if "/content/documents/" in line]
+    assert sources == [], sources[:5]
+    assert "编辑刚刚保存的一句" not in (out / "documents/d05/index.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(site_module, "load_document", real_load)
+    assert build_site(site.root, out, cache=True).rendered >= 1
+    assert "编辑刚刚保存的一句" in (out / "documents/d05/index.html").read_text(encoding="utf-8")
+
+
 def logging_pids(log, real, label=lambda *args: ""):
     """``real``, logging the process that calls it (and ``label(*args)``) to ``log``;
     in this process it waits a little first, so that the workers take work too."""

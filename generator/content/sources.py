@@ -54,6 +54,29 @@ def source_encoding(policy: str) -> Iterator[None]:
         _POLICY.reset(token)
 
 
+# Files whose bytes were read for their digest just before they are parsed: parsed from
+# those bytes, so that what is parsed is what the digest says (a save in between is seen
+# by the next build) and a first build reads each source once, not twice.
+_READ: ContextVar[dict[str, bytes] | None] = ContextVar("gongkai_sources_read", default=None)
+
+
+@contextmanager
+def already_read(files: dict[str, bytes]) -> Iterator[None]:
+    """Inside the ``with`` block, :func:`read_text` takes a file named in ``files`` (path as
+    a string → bytes) from there instead of reading it again."""
+    token = _READ.set(files)
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def _read_bytes(path: Path) -> bytes:
+    read = _READ.get()
+    data = read.get(str(path)) if read else None
+    return data if data is not None else path.read_bytes()
+
+
 def _line_at(data: bytes, offset: int) -> int:
     return data[:offset].count(b"\n") + 1
 
@@ -124,7 +147,7 @@ def decode_source(data: bytes, path: Path | str, problems: Problems) -> str | No
 def read_text(path: Path, problems: Problems) -> str | None:
     """Read a text source (see the module docs for encodings); report and return None otherwise."""
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path)
     except OSError as e:
         problems.error(path, None, f"无法读取文件：{e.strerror or e}", "检查文件是否存在、是否有读取权限。")
         return None
