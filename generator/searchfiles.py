@@ -546,8 +546,9 @@ def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
         # Files go in record order, so only the last segment of this file can reach
         # into the next: the others' decoded display data is let go now (kept for
         # every segment, 10,000 documents' of it were 139 MB of dicts at once).
-        for i in [i for i in decoded if i < parts[-1]] if parts else ():
-            del decoded[i]
+        if parts:
+            for i in [i for i in decoded if i < parts[-1]]:
+                del decoded[i]
     for seg, base in zip(segments, bases):
         text, ends = seg.text, seg.ends
         for k in range(0, len(ends), PACK):

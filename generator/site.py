@@ -130,7 +130,8 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     # Parsed in worker processes when there are many to parse (a first build); the loop
     # below then takes each from there, through the cache, in order.
     from .parallel import load_sources
-    if cache is None or not cache.holds("document"):
+    first = cache is None or not cache.holds("document")
+    if first:
         # Nothing parsed yet (a first build): no folder to probe. The process that parses
         # a folder also digests it for the cache, while the files are at hand: 10,000
         # folders probed here first were a second of one CPU before any worker started.
@@ -189,11 +190,13 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     published.sort(key=lambda d: (-(d.date.toordinal() if d.date else 0), d.id))
 
     # Issuer and topic addresses are pinyin initials. pypinyin's tables (55 MB) would be
-    # inherited by the render worker forked later, which has no use for them: a first
-    # build works the new names out in a process of its own while this one goes on.
+    # inherited by the render workers forked later, which have no use for them: a first
+    # build (two pages or more a document) works the names out in a process of its own
+    # while this one goes on. Later builds render few pages, in this process: a new
+    # name's address is made when its group is (_known_slug).
     known = cache.slugs if cache is not None else {}
     names = sorted({name for doc in published for name in (doc.issuer, doc.topic)
-                    if name and name not in known})
+                    if name and name not in known}) if first else []
     from .parallel import aside
     slugs = aside(lambda: {name: _slug(name) for name in names}, 2 * len(published)) if names else dict
 
