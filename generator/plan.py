@@ -37,8 +37,9 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
              {"latest": site.documents[:HOME_LATEST], "total": len(site.documents)}, all_sources),
     ]
     pages += _paged("documents", "documents/", "list.html", "全部文件", "政府文件", site.documents,
-                    DOCS_PER_PAGE, lambda chunk: {"documents": chunk, "heading": "全部文件",
-                                                  "total": len(site.documents)}, all_sources)
+                    DOCS_PER_PAGE, lambda chunk, first: {"documents": chunk, "heading": "全部文件",
+                                                         "total": len(site.documents) if first else None},
+                    all_sources)
     rel = site.relations
     problems = Problems(site.root)         # planning reports nothing: for derive's sake
     for doc in site.documents:
@@ -123,8 +124,9 @@ def _unit_pages(unit, rows: tuple, docs: int, cfg_sources: tuple, keep=None) -> 
     """A unit's pages: its task rows (from ``docs`` documents) grouped by document,
     ROWS_PER_PAGE rows a page."""
     return _paged("unit", unit.url, "unit.html", unit.full_name, "责任单位", rows, ROWS_PER_PAGE,
-                  lambda chunk: {"unit": unit, "groups": ByDocument(chunk), "total": len(rows),
-                                 "documents": docs},
+                  lambda chunk, first: {"unit": unit, "groups": ByDocument(chunk),
+                                        "total": len(rows) if first else None,
+                                        "documents": docs if first else None},
                   (unit.source,) + cfg_sources, keep=keep, totals=f"{len(rows)}|{docs}")
 
 
@@ -132,18 +134,41 @@ def _group_pages(kind: str, folder: str, column: str, group: Group, cfg_sources)
     label = {"years": f"{group.key}年", "issuers": group.key, "topics": group.key}[kind]
     parent = (f"{folder}/", LIST_KINDS[kind][2])
     return _paged("list", f"{folder}/{group.slug}/", "list.html", f"{label}的文件", column, group.documents,
-                  DOCS_PER_PAGE, lambda chunk: {"documents": chunk, "heading": f"{label}的文件",
-                                                "total": len(group.documents), "parent": parent},
+                  DOCS_PER_PAGE, lambda chunk, first: {"documents": chunk, "heading": f"{label}的文件",
+                                                       "total": len(group.documents) if first else None,
+                                                       "parent": parent},
                   cfg_sources)
+
+
+def page_bounds(count: int, size: int) -> list[tuple[int, int]]:
+    """(start, end) of each page of ``count`` items listed newest first, ``size`` a page.
+
+    The bounds are counted from the oldest item: every page but the first holds
+    ``size`` items, and the first holds the newest size/2 to 1.5 × size. An item added
+    at the newest end (a new document, the usual case) then changes the first page
+    only, and every other page keeps its items; only when the first page would pass
+    1.5 × size does it give a page's worth to a new second page, which moves the later
+    pages down by one (once in ``size`` additions). Counted from the newest item, as
+    lists used to be, every addition moved one item across every page boundary: adding
+    a document to 10,000 rendered and wrote again 2,300 pages of lists and units."""
+    rest = count % size
+    first = rest if 2 * rest >= size else rest + size
+    if first >= count:
+        return [(0, count)]
+    return [(0, first)] + [(start, start + size) for start in range(first, count, size)]
 
 
 def _paged(kind: str, url: str, template: str, title: str, column: str, items: tuple, size: int,
            data, sources, keep: Callable | None = None, totals: str = "") -> list[Page]:
-    """One page per ``size`` items: ``url`` for the first, ``url + page/N/`` for the rest.
+    """Pages of ``items`` (newest first) by :func:`page_bounds`: ``url`` for the first,
+    ``url + page/N/`` for the rest. ``data(chunk, first)`` is a page's data; what
+    changes with every item added (totals) belongs on the first page only, or every
+    page would change with it.
 
     ``keep(chunk, where, make)`` may return an earlier build's page for the same chunk
-    (``where``: its number, the number of pages and ``totals``) instead of ``make()``."""
-    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [items]
+    (``where``: its number, the number of pages and, on the first page, ``totals``)
+    instead of ``make()``."""
+    chunks = [items[start:end] for start, end in page_bounds(len(items), size)]
     urls = [url] + [f"{url}page/{n}/" for n in range(2, len(chunks) + 1)]
     pages = []
     for number, chunk in enumerate(chunks, start=1):
@@ -154,8 +179,9 @@ def _paged(kind: str, url: str, template: str, title: str, column: str, items: t
                       "next": urls[number] if number < len(chunks) else None} if len(chunks) > 1 else None)
             page_title = title if number == 1 else f"{title}（第{number}页）"
             return Page(kind, urls[number - 1], template, page_title, column,
-                        {**data(chunk), "pager": pager}, sources)
-        pages.append(make() if keep is None else keep(chunk, f"{number}/{len(chunks)}|{totals}", make))
+                        {**data(chunk, number == 1), "pager": pager}, sources)
+        where = f"{number}/{len(chunks)}" + (f"|{totals}" if number == 1 else "")
+        pages.append(make() if keep is None else keep(chunk, where, make))
     return pages
 
 
