@@ -37,9 +37,8 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
              {"latest": site.documents[:HOME_LATEST], "total": len(site.documents)}, all_sources),
     ]
     pages += _paged("documents", "documents/", "list.html", "全部文件", "政府文件", site.documents,
-                    DOCS_PER_PAGE, lambda chunk, first: {"documents": chunk, "heading": "全部文件",
-                                                         "total": len(site.documents) if first else None},
-                    all_sources)
+                    DOCS_PER_PAGE, lambda chunk: {"documents": chunk, "heading": "全部文件"}, all_sources,
+                    totals={"total": len(site.documents)})
     rel = site.relations
     problems = Problems(site.root)         # planning reports nothing: for derive's sake
     for doc in site.documents:
@@ -124,20 +123,16 @@ def _unit_pages(unit, rows: tuple, docs: int, cfg_sources: tuple, keep=None) -> 
     """A unit's pages: its task rows (from ``docs`` documents) grouped by document,
     ROWS_PER_PAGE rows a page."""
     return _paged("unit", unit.url, "unit.html", unit.full_name, "责任单位", rows, ROWS_PER_PAGE,
-                  lambda chunk, first: {"unit": unit, "groups": ByDocument(chunk),
-                                        "total": len(rows) if first else None,
-                                        "documents": docs if first else None},
-                  (unit.source,) + cfg_sources, keep=keep, totals=f"{len(rows)}|{docs}")
+                  lambda chunk: {"unit": unit, "groups": ByDocument(chunk)},
+                  (unit.source,) + cfg_sources, keep=keep, totals={"total": len(rows), "documents": docs})
 
 
 def _group_pages(kind: str, folder: str, column: str, group: Group, cfg_sources) -> list[Page]:
     label = {"years": f"{group.key}年", "issuers": group.key, "topics": group.key}[kind]
     parent = (f"{folder}/", LIST_KINDS[kind][2])
     return _paged("list", f"{folder}/{group.slug}/", "list.html", f"{label}的文件", column, group.documents,
-                  DOCS_PER_PAGE, lambda chunk, first: {"documents": chunk, "heading": f"{label}的文件",
-                                                       "total": len(group.documents) if first else None,
-                                                       "parent": parent},
-                  cfg_sources)
+                  DOCS_PER_PAGE, lambda chunk: {"documents": chunk, "heading": f"{label}的文件", "parent": parent},
+                  cfg_sources, totals={"total": len(group.documents)})
 
 
 def page_bounds(count: int, size: int) -> list[tuple[int, int]]:
@@ -159,15 +154,16 @@ def page_bounds(count: int, size: int) -> list[tuple[int, int]]:
 
 
 def _paged(kind: str, url: str, template: str, title: str, column: str, items: tuple, size: int,
-           data, sources, keep: Callable | None = None, totals: str = "") -> list[Page]:
+           data, sources, keep: Callable | None = None, totals: dict | None = None) -> list[Page]:
     """Pages of ``items`` (newest first) by :func:`page_bounds`: ``url`` for the first,
-    ``url + page/N/`` for the rest. ``data(chunk, first)`` is a page's data; what
-    changes with every item added (totals) belongs on the first page only, or every
-    page would change with it.
+    ``url + page/N/`` for the rest. ``data(chunk)`` is a page's data. ``totals`` change
+    with every item added: they are on the first page only (None on the others), or
+    every page would change with them.
 
     ``keep(chunk, where, make)`` may return an earlier build's page for the same chunk
-    (``where``: its number, the number of pages and, on the first page, ``totals``)
+    (``where``: its number, the number of pages and, on the first page, the totals)
     instead of ``make()``."""
+    totals = totals or {}
     chunks = [items[start:end] for start, end in page_bounds(len(items), size)]
     urls = [url] + [f"{url}page/{n}/" for n in range(2, len(chunks) + 1)]
     pages = []
@@ -179,8 +175,11 @@ def _paged(kind: str, url: str, template: str, title: str, column: str, items: t
                       "next": urls[number] if number < len(chunks) else None} if len(chunks) > 1 else None)
             page_title = title if number == 1 else f"{title}（第{number}页）"
             return Page(kind, urls[number - 1], template, page_title, column,
-                        {**data(chunk, number == 1), "pager": pager}, sources)
-        where = f"{number}/{len(chunks)}" + (f"|{totals}" if number == 1 else "")
+                        {**data(chunk), **(totals if number == 1 else dict.fromkeys(totals)),
+                         "pager": pager}, sources)
+        where = f"{number}/{len(chunks)}"
+        if number == 1:
+            where += "".join(f"|{value}" for value in totals.values())
         pages.append(make() if keep is None else keep(chunk, where, make))
     return pages
 
