@@ -119,3 +119,37 @@ def test_addresses_are_encoded_as_segno_encodes_them():
     assert qr._byte_mode("HTTP://GK.EXAMPLE.GOV.CN/A") is None and qr._byte_mode("政务公开") is None
     assert min(versions) == 1 and max(versions) == 40 and errors == {"M", "Q", "H"}
     assert fast >= 2 * (len(texts) - 5) and len(qr._FIXED) >= 30
+
+
+def test_eight_masks_scored_at_once_as_one_at_a_time(monkeypatch):
+    """The penalty scores of the eight masks computed together on words (every symbol up
+    to version 9) are mask_score's, rule for rule: random symbols, and symbols with lines
+    of overlapping finder-like patterns (1011101 4 and 6 modules apart), which segno's
+    search skips after a counted one and the word rules count again line by line."""
+    import random
+
+    import numpy as np
+
+    from generator import qr
+    calls = []
+    real = qr._finder_like
+    monkeypatch.setattr(qr, "_finder_like", lambda line, n: calls.append(line) or real(line, n))
+    rng = random.Random(5)
+    overlapping = ("10111010111010111", "1011101011101", "000010111010111010000")
+    for version in range(1, 10):
+        n = 17 + 4 * version
+        for trial in range(30):
+            base = np.array([[rng.random() < (0.3, 0.5, 0.7)[trial % 3] for _ in range(n)] for _ in range(n)],
+                            np.uint8)
+            for _ in range(trial % 4):      # plant overlapping patterns in rows and columns
+                pattern = np.frombuffer(rng.choice(overlapping).encode(), np.uint8) - ord("0")
+                at, line = rng.randrange(n - len(pattern) + 1), rng.randrange(n)
+                if rng.random() < 0.5:
+                    base[line, at:at + len(pattern)] = pattern
+                else:
+                    base[at:at + len(pattern), line] = pattern
+            rows = [int.from_bytes(bytes(row), "big") for row in base]
+            joined = qr._join(rows + list(qr._transpose(rows, n)), n)
+            expected = [qr.mask_score(joined ^ mask, n) for mask in qr._scoring(n)[0]]
+            assert qr._scores(base) == expected, (version, trial)
+    assert calls, "no line had overlapping patterns: the exception was not tested"
