@@ -57,9 +57,17 @@ _HIDDEN_END = {"": re.compile(r"-->"), "script": re.compile(r"</script\s*>", re.
                "style": re.compile(r"</style\s*>", re.I)}
 _LINK_TAG = re.compile(r"<(" + "|".join(LINK_ATTRIBUTES) + r")\s([^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*)>",
                        re.I)
+# Tag names are read in any case, as browsers read them; but searched for so, every "<"
+# of a page is tried against each name in either case: 110 µs for a page of 17,000
+# characters, 42 µs in lower case only. Templates, Markdown and the sanitiser write tags
+# in lower case, so a page without a "<" before a capital letter (its own templates may
+# have one) is read by the same expressions in lower case.
+_CAPITAL_TAG = re.compile(r"<[A-Z]")
+_LOWER = {rx: re.compile(rx.pattern) for rx in (_HIDDEN_START, _LINK_TAG)}
 # "id" first, then the space before it looked behind for: a pattern that starts with a
 # literal is searched for in C; starting with \s, every blank of the page was a try (5x)
 _ID = re.compile(r"id(?<=\sid)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ID_ANY_CASE = re.compile(r"[iI][dD](?<=\s[iI][dD])\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 
 
@@ -145,11 +153,11 @@ class PageLinks:
         self._links = list(zip(hrefs.split("\0"), lines)) if total else []
 
 
-def _hide(text: str) -> str:
+def _hide(text: str, opening: re.Pattern = _HIDDEN_START) -> str:
     """Blank comments and script/style contents, keeping a script's opening tag and all line ends."""
     parts: list[str] = []
     pos = 0
-    while (m := _HIDDEN_START.search(text, pos)) is not None:
+    while (m := opening.search(text, pos)) is not None:
         kind = (m.group(1) or "").lower()
         start = m.start()
         if kind:                            # keep <script src=...> itself
@@ -166,11 +174,12 @@ def _hide(text: str) -> str:
 
 def parse_page(text: str) -> PageLinks:
     """Collect the ids (and <a name>) and the links of one page, with line numbers."""
-    text = _hide(text)
-    ids = {htmlmod.unescape(a if a is not None else b) for a, b in _ID.findall(text)}
+    any_case = _CAPITAL_TAG.search(text) is not None
+    text = _hide(text, _HIDDEN_START if any_case else _LOWER[_HIDDEN_START])
+    ids = {htmlmod.unescape(a if a is not None else b) for a, b in (_ID_ANY_CASE if any_case else _ID).findall(text)}
     links: list[tuple[str, int]] = []
     line, counted = 1, 0
-    for m in _LINK_TAG.finditer(text):
+    for m in (_LINK_TAG if any_case else _LOWER[_LINK_TAG]).finditer(text):
         tag = m.group(1).lower()
         wanted = LINK_ATTRIBUTES[tag]
         for a in _ATTR.finditer(m.group(2)):

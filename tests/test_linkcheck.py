@@ -108,6 +108,22 @@ def test_fast_page_parser_agrees_with_html_parser_on_the_example_site(example_ou
         assert (got.ids, got.links) == (ref.ids, ref.links), f
 
 
+def test_tags_and_attributes_in_capitals_are_read_as_a_browser_reads_them():
+    """A site's own templates may write <A HREF>: such a page is read without regard to
+    case (ours, all in lower case, by faster lower-case expressions), as html.parser reads it."""
+    text = ('<!DOCTYPE html><HTML><BODY><H2 ID="top">顶</H2>\n<A HREF="gone/">坏</A>\n<Img Src="x.png" alt="">'
+            '<a href="#top">上</a><!-- <A HREF="hidden/"> -->\n<SCRIPT>var s = \'<a href="in-script/">\';</SCRIPT>'
+            '<Script src="a.js"></Script><A NAME="old"></A></BODY></HTML>')
+    ref = _Reference()
+    ref.feed(text)
+    ref.close()
+    got = parse_page(text)
+    assert (got.ids, got.links) == (ref.ids, ref.links) == (
+        {"top", "old"}, [("gone/", 2), ("x.png", 3), ("#top", 3), ("a.js", 4)])
+    broken = find_broken_links({"index.html": text.encode(), "x.png": b"", "a.js": b""})
+    assert [(b.href, b.line) for b in broken] == [("gone/", 2)]
+
+
 def test_example_site_has_no_broken_links(example_output):
     assert check_folder(example_output) == []
 
