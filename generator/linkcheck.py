@@ -63,11 +63,12 @@ _LINK_TAG = re.compile(r"<(" + "|".join(LINK_ATTRIBUTES) + r")\s([^>\"']*(?:(?:\
 # in lower case, so a page without a "<" before a capital letter (its own templates may
 # have one) is read by the same expressions in lower case.
 _CAPITAL_TAG = re.compile(r"<[A-Z]")
-_LOWER = {rx: re.compile(rx.pattern) for rx in (_HIDDEN_START, _LINK_TAG)}
 # "id" first, then the space before it looked behind for: a pattern that starts with a
 # literal is searched for in C; starting with \s, every blank of the page was a try (5x)
 _ID = re.compile(r"id(?<=\sid)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_ID_ANY_CASE = re.compile(r"[iI][dD](?<=\s[iI][dD])\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# (hidden parts' starts, ids, link tags) for pages in lower case, and in any case
+_LOWER_CASE = (re.compile(_HIDDEN_START.pattern), _ID, re.compile(_LINK_TAG.pattern))
+_ANY_CASE = (_HIDDEN_START, re.compile(r"[iI][dD](?<=\s[iI][dD])\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"), _LINK_TAG)
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 
 
@@ -174,12 +175,12 @@ def _hide(text: str, opening: re.Pattern = _HIDDEN_START) -> str:
 
 def parse_page(text: str) -> PageLinks:
     """Collect the ids (and <a name>) and the links of one page, with line numbers."""
-    any_case = _CAPITAL_TAG.search(text) is not None
-    text = _hide(text, _HIDDEN_START if any_case else _LOWER[_HIDDEN_START])
-    ids = {htmlmod.unescape(a if a is not None else b) for a, b in (_ID_ANY_CASE if any_case else _ID).findall(text)}
+    hidden, id_attr, link_tag = _ANY_CASE if _CAPITAL_TAG.search(text) else _LOWER_CASE
+    text = _hide(text, hidden)
+    ids = {htmlmod.unescape(a if a is not None else b) for a, b in id_attr.findall(text)}
     links: list[tuple[str, int]] = []
     line, counted = 1, 0
-    for m in (_LINK_TAG if any_case else _LOWER[_LINK_TAG]).finditer(text):
+    for m in link_tag.finditer(text):
         tag = m.group(1).lower()
         wanted = LINK_ATTRIBUTES[tag]
         for a in _ATTR.finditer(m.group(2)):

@@ -75,4 +75,4 @@ class Page:
         """Link from this page to a site-relative URL."""
         if self.absolute_links:
             return quote(base_path + to_url, safe="/:%._-~#")
-        return _relative(_climb(self.url), to_url)
+        return relative_url(self.url, to_url)

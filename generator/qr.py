@@ -201,7 +201,7 @@ def svg_inline(rows: list[int], n: int) -> str:
     # go down, and the next starts in the same row or (dy) rows further
     width = n + 2
     grid = np.zeros((n, width), np.int8)
-    grid[:, 1:n + 1] = np.frombuffer(b"".join(r.to_bytes(n, "big") for r in rows), np.uint8).reshape(n, n)
+    grid[:, 1:n + 1] = _grid(rows, n)
     steps = np.diff(grid.ravel())
     starts, ends = np.flatnonzero(steps == 1), np.flatnonzero(steps == -1)
     path = ""
@@ -403,7 +403,7 @@ def _best(rows: list[int], n: int, keep, masks, column_masks) -> int:
     base[6] |= 1 << 8 * (n - 9)            # the timing modules at (6, 8) and (8, 6)
     base[8] |= 1 << 8 * (n - 7)
     if n <= _LINE_MAX:
-        scores = _scores(np.frombuffer(b"".join(r.to_bytes(n, "big") for r in base), np.uint8).reshape(n, n))
+        scores = _scores(_grid(base, n))
     else:
         joined = _join(base + list(_transpose(base, n)), n)
         scores = [mask_score(joined ^ mask, n) for mask in _scoring(n)[0]]
@@ -423,6 +423,11 @@ _LINE_MAX = 56                  # modules a side that fit a word with four bits 
 _U = np.uint64
 
 
+def _grid(rows: Iterable[int], n: int) -> np.ndarray:
+    """Rows as integers with one byte per module, as an (n, n) array of 0/1."""
+    return np.frombuffer(b"".join(r.to_bytes(n, "big") for r in rows), np.uint8).reshape(n, n)
+
+
 def _words(modules: np.ndarray, n: int) -> np.ndarray:
     """Each line of 0/1 bytes (k, n) as one word, module j at bit n + 3 - j."""
     packed = np.zeros((modules.shape[0], 8), np.uint8)
@@ -434,9 +439,7 @@ def _words(modules: np.ndarray, n: int) -> np.ndarray:
 def _mask_words(n: int) -> tuple[np.ndarray, np.uint64]:
     """(each mask's rows and then columns as words, (8, 2n); every module's bit)."""
     masks = _layout((n - 17) // 4)[2]
-    grids = [np.frombuffer(b"".join(r.to_bytes(n, "big") for r in mask), np.uint8).reshape(n, n)
-             for mask in masks]
-    return (np.stack([np.concatenate([_words(g, n), _words(np.ascontiguousarray(g.T), n)]) for g in grids]),
+    return (np.stack([np.concatenate([_words(g, n), _words(g.T, n)]) for g in map(_grid, masks, [n] * 8)]),
             _U(((1 << n) - 1) << 4))
 
 
@@ -450,7 +453,7 @@ def _scores(base: np.ndarray) -> list[int]:
     of n ≤ _LINE_MAX modules a side, given as an (n, n) array of 0/1 before masking."""
     n = base.shape[0]
     masks, modules = _mask_words(n)
-    dark = np.concatenate([_words(base, n), _words(np.ascontiguousarray(base.T), n)])[None] ^ masks
+    dark = np.concatenate([_words(base, n), _words(base.T, n)])[None] ^ masks
     light = dark ^ modules
     # a shift right by k puts, at module j's bit, module j - k of the same line (or a light
     # bit of the border): each rule looks back from the module where a run or pattern ends
