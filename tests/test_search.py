@@ -301,6 +301,51 @@ def test_facet_columns_match_the_records(example):
             assert (f["values"][code - 1] if code else None) == getattr(record, attr), (key, rec)
 
 
+def _fake_segment(rng: random.Random):
+    """What the running totals and the facet columns read of a segment, at random."""
+    from types import SimpleNamespace
+    words = ["公开", "依申请", "政务", "目录", "年报", "解读"]
+    n = rng.randint(0, 6)
+    return SimpleNamespace(
+        runs=Counter({rng.choice(words): rng.randint(1, 3) for _ in range(rng.randint(0, 4))}),
+        keep={rng.choice(words) for _ in range(rng.randint(0, 2))},
+        chars=set(rng.choice("公开政务目录年报")),
+        facets=(tuple(rng.randint(0, 2) for _ in range(n)),
+                tuple(rng.choice([None, "2023", "2024", "2025"]) for _ in range(n)),
+                tuple(rng.choice([None, "区政府", "区财政局"]) for _ in range(n)),
+                tuple(rng.choice([None, "财政", "教育"]) for _ in range(n)),
+                tuple(rng.choice([None, "有效", "失效"]) for _ in range(n))))
+
+
+@given(seed=st.integers(min_value=0, max_value=10**6))
+@settings(max_examples=60, deadline=None)
+def test_totals_and_facet_columns_kept_from_the_last_build_equal_them_made_afresh(seed):
+    # an edit's index takes the last build's sums and code strings and changes only the
+    # segments that changed: the result must be what summing every segment gives
+    rng = random.Random(seed)
+    segments = [_fake_segment(rng) for _ in range(rng.randint(1, 24))]
+    totals = searchfiles._totals(segments, None)
+    _, parts = searchfiles._facet_columns(segments)
+    for _ in range(4):
+        changed = list(segments)
+        for _ in range(rng.randint(0, 2)):
+            what = rng.random()
+            if what < 0.4 and changed:
+                changed[rng.randrange(len(changed))] = _fake_segment(rng)
+            elif what < 0.7 and len(changed) > 1:
+                del changed[rng.randrange(len(changed))]
+            else:
+                changed.insert(rng.randint(0, len(changed)), _fake_segment(rng))
+        kept = searchfiles._totals(changed, totals)
+        fresh = searchfiles._totals(changed, None)
+        for name in ("runs", "keep", "chars"):
+            assert dict(getattr(kept, name)) == dict(getattr(fresh, name)), name
+            assert all(count > 0 for count in getattr(kept, name).values())
+        columns, new_parts = searchfiles._facet_columns(changed, {"segments": segments, "facets": parts})
+        assert columns == searchfiles._facet_columns(changed)[0]
+        segments, totals, parts = changed, kept, new_parts
+
+
 def test_display_data_and_chunks_give_back_the_text(example):
     site, index = example
     records = search.collect_records(site)
