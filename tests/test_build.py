@@ -263,3 +263,26 @@ def test_staging_a_file_after_its_staging_folder_was_removed(tmp_path):
     assert again.stat[0] == 8 and again.size == 8
     # a file where a folder must go: None, the conflict is reported by the build
     assert stage_file(stage, "documents/a/index.html/x.html", b"x") is None
+
+
+def test_two_sources_of_one_output_file_are_both_named(make_site):
+    # an attachment called index.html would overwrite the document's own page
+    site = make_site()
+    site.document("a", front="title: 甲\ndisclosure: 主动公开\nattachments:\n  - title: 页面\n    file: index.html\n")
+    (site.root / "content/documents/a/index.html").write_text("<p>x</p>", encoding="utf-8")
+    problems = site.build_problems()
+    messages = [p.message for p in problems.errors]
+    assert any("documents/a/index.html 有两个来源" in m for m in messages), messages
+
+
+def test_outputs_added_in_bulk_still_report_a_path_given_twice(tmp_path):
+    from generator.build import Outputs
+    from generator.problems import Problems
+    outputs = Outputs(Problems(tmp_path))
+    outputs.add_all([("a.html", b"1"), ("b.html", b"2")], [tmp_path / "a.md", tmp_path / "b.md"])
+    assert outputs.files == {"a.html": b"1", "b.html": b"2"}
+    assert outputs.origin["b.html"] == "b.md"
+    outputs.add_all([("c.html", b"3"), ("c.html", b"4"), ("a.html", b"5")], "search")
+    assert outputs.files == {"a.html": b"1", "b.html": b"2", "c.html": b"3"}
+    messages = sorted(p.message for p in outputs.problems.errors)
+    assert messages == ["输出文件 a.html 有两个来源：a.md 和 search", "输出文件 c.html 有两个来源：search 和 search"]
