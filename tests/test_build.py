@@ -274,15 +274,3 @@ def test_two_sources_of_one_output_file_are_both_named(make_site):
     messages = [p.message for p in problems.errors]
     assert any("documents/a/index.html 有两个来源" in m for m in messages), messages
 
-
-def test_outputs_added_in_bulk_still_report_a_path_given_twice(tmp_path):
-    from generator.build import Outputs
-    from generator.problems import Problems
-    outputs = Outputs(Problems(tmp_path))
-    outputs.add_all([("a.html", b"1"), ("b.html", b"2")], [tmp_path / "a.md", tmp_path / "b.md"])
-    assert outputs.files == {"a.html": b"1", "b.html": b"2"}
-    assert outputs.origin["b.html"] == "b.md"
-    outputs.add_all([("c.html", b"3"), ("c.html", b"4"), ("a.html", b"5")], "search")
-    assert outputs.files == {"a.html": b"1", "b.html": b"2", "c.html": b"3"}
-    messages = sorted(p.message for p in outputs.problems.errors)
-    assert messages == ["输出文件 a.html 有两个来源：a.md 和 search", "输出文件 c.html 有两个来源：search 和 search"]
