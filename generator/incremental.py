@@ -405,10 +405,11 @@ class Builder:
             self._keep_search(memo)
         # the outputs copied whole and the few files gone deleted: a comprehension over
         # 65,000 outputs was a tenth of an edit's refresh at 10,000 documents
+        new = dict(files)
         outputs = dict(self.outputs)
-        for path in {path for path, _ in self.data_outputs.get("search", ())}.difference(dict(files)):
+        for path in {path for path, _ in self.data_outputs.get("search", ())}.difference(new):
             del outputs[path]
-        outputs.update(files)
+        outputs.update(new)
         self.data_outputs["search"] = list(files)
         self.outputs, self.search_stale = outputs, False
         return outputs

@@ -24,7 +24,10 @@ def output_path(url: str) -> str:
 
 def relative_url(from_url: str, to_url: str) -> str:
     """Link from the page at ``from_url`` to ``to_url`` (both site-relative)."""
-    return _relative(_climb(from_url), to_url)
+    to_url, _, fragment = to_url.partition("#")
+    # "../" is left as it is by quote(): quoting the climb with the path is quoting the path
+    target = _climb(from_url) + _quoted(to_url)
+    return (target or "./") + ("#" + fragment if fragment else "")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -32,13 +35,6 @@ def _climb(from_url: str) -> str:
     """"../" for each folder the page at ``from_url`` is in."""
     from_dir = from_url if from_url.endswith("/") or from_url == "" else posixpath.dirname(from_url)
     return "../" * len([p for p in from_dir.split("/") if p])
-
-
-def _relative(climb: str, to_url: str) -> str:
-    to_url, _, fragment = to_url.partition("#")
-    # "../" is left as it is by quote(): quoting the climb with the path is quoting the path
-    target = climb + _quoted(to_url)
-    return (target or "./") + ("#" + fragment if fragment else "")
 
 
 @lru_cache(maxsize=1 << 16)
