@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from array import array
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
@@ -123,6 +124,16 @@ def _tree(value: Any) -> Iterator[Any]:
         yield value.data
 
 
+class Roots(list):
+    """Stored roots, in order, that the store pickles as one array of their numbers.
+
+    builder.pickle maps pages, parsed sources, open-data pieces and page links to their
+    roots: one reference each was one call of :class:`_Writer`'s per-object hook and one
+    of :class:`_Reader`'s (at 10,000 documents 530,000 calls, 0.3 s of writing the
+    cache after an edit). A Roots of which an object is not stored, or pickled by any
+    other pickler, is pickled as a list; it reads back as a plain list either way."""
+
+
 class _Writer(pickle.Pickler):
     def __init__(self, file: BinaryIO, known: dict[int, int]):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -132,6 +143,9 @@ class _Writer(pickle.Pickler):
         number = self.known.get(id(obj))
         if number is not None:
             return number
+        if type(obj) is Roots:
+            numbers = list(map(self.known.get, map(id, obj)))
+            return None if None in numbers else ("r", array("q", numbers))
         if type(obj) is str and len(obj) >= TEXT_MIN and not obj.isascii():
             # bytes made now and let go with the memo, not kept beside the string
             return ("u", obj.encode("utf-8", "surrogatepass"))
@@ -146,6 +160,11 @@ class _Reader(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         if type(pid) is tuple and len(pid) == 2 and pid[0] == "u" and type(pid[1]) is bytes:
             return pid[1].decode("utf-8", "surrogatepass")
+        if type(pid) is tuple and len(pid) == 2 and pid[0] == "r" and type(pid[1]) is array:
+            numbers = pid[1]
+            if numbers and not (0 <= min(numbers) and max(numbers) < len(self.objects)):
+                raise pickle.UnpicklingError("no such roots")
+            return list(map(self.objects.__getitem__, numbers))
         if type(pid) is not int or not 0 <= pid < len(self.objects):
             raise pickle.UnpicklingError(f"no root {pid!r}")
         return self.objects[pid]
@@ -264,4 +283,4 @@ class Store:
         return _Reader(file, self.objects).load()
 
 
-__all__ = ["Sealed", "Store", "root_groups"]
+__all__ = ["Roots", "Sealed", "Store", "root_groups"]

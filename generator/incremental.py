@@ -24,6 +24,7 @@ import gc
 import hashlib
 import pickle
 import time
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,6 +32,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .build import DATA_OUTPUTS, collect_outputs
+from .cachestore import Roots
 from .collector import no_gc
 from .content.documents import Document
 from .content.interpretations import Interpretation
@@ -99,6 +101,11 @@ def template_closure(env: jinja2.Environment, name: str) -> tuple[str, bool, boo
         uses_site = uses_site or "site" in meta.find_undeclared_variables(ast)
         reads_body = reads_body or _reads_body(ast)
     return h.hexdigest(), uses_site, reads_body
+
+
+def _plain(value: Any) -> bytes:
+    """``value`` pickled by pickle's own C code: for what holds no stored object."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def same(a: Any, b: Any, body: bool = True) -> bool:
@@ -357,18 +364,30 @@ class Builder:
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
         state["search_shards"] = {k: v for k, v in self.search_shards.items() if k != "totals"}
-        state["plain"] = pickle.dumps({k: self.__dict__[k] for k in self._PLAIN if k in self.__dict__},
-                                      protocol=pickle.HIGHEST_PROTOCOL)
+        # The maps whose values are stored roots go as their keys, pickled apart, and
+        # the roots in one array of numbers (cachestore.Roots). Ids in keys are not
+        # kept (the objects come back elsewhere): those maps are keyed again on reading.
+        pages = self.pages.values()
+        state["pages"] = (_plain(list(self.pages)), Roots(inputs for inputs, _ in pages),
+                          None if all(html is None for _, html in pages) else [html for _, html in pages])
+        state["data_memo"] = (_plain([k[0] for k in self.data_memo]), Roots(self.data_memo.values()))
+        state["search_memo"] = Roots(self.search_memo.values())
+        state["links"] = (_plain(list(self.links)), Roots(self.links.values()))
+        state["plain"] = _plain({k: self.__dict__[k] for k in self._PLAIN if k in self.__dict__})
         return state
 
     def __setstate__(self, state: dict) -> None:
         plain = state.pop("plain")
+        keys, inputs, htmls = state.pop("pages")
+        kinds, data = state.pop("data_memo")
+        links, found = state.pop("links")
         self.__dict__.update(state)
         self.__dict__.update(pickle.loads(plain))
+        self.pages = dict(zip(pickle.loads(keys), zip(inputs, htmls if htmls is not None else repeat(None))))
+        self.links = dict(zip(pickle.loads(links), found))
         # opendata's per-document pieces are keyed by the ids of the document and its rows
-        old = self.data_memo or {}
-        self.data_memo = {(k[0], id(v[0]), id(v[1])): v for k, v in old.items()}
-        self.search_memo = {searchfiles.memo_key(v): v for v in getattr(self, "search_memo", {}).values()}
+        self.data_memo = {(k, id(v[0]), id(v[1])): v for k, v in zip(pickle.loads(kinds), data)}
+        self.search_memo = {searchfiles.memo_key(v): v for v in self.search_memo}
 
     def _search_memo(self) -> dict:
         """What the search index keeps from the last build: its segments, and its display

@@ -545,6 +545,58 @@ def test_store_roots_come_back_by_number_and_a_wrong_number_is_no_cache(tmp_path
     assert not cachestore.Store(tmp_path).read((token, length, count + 1, rewritten))
 
 
+def test_maps_of_roots_go_as_arrays_of_numbers(make_site, tmp_path, monkeypatch):
+    # builder.pickle's maps of pages, parsed sources, open-data pieces, search segments
+    # and page links hold stored roots: each map goes as its keys and one array of root
+    # numbers (cachestore.Roots), not a reference per entry through the store's slow
+    # per-object hook, and comes back keyed alike, to the very stored objects.
+    import io
+    from generator.buildcache import BuildCache
+    from generator import cachestore
+    site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    cache = BuildCache(site.root, out, (False, False))
+    builder = cache.builder()
+    seen: list = []
+    hook = cachestore._Writer.persistent_id
+    monkeypatch.setattr(cachestore._Writer, "persistent_id", lambda self, obj: seen.append(obj) or hook(self, obj))
+    buffer = io.BytesIO()
+    cache.store.dump_with(buffer, builder)
+    buffer.seek(0)
+    back = cache.store.load_with(buffer)
+    stored = {id(obj) for obj in cache.store.objects}
+    maps = [(builder.pages, back.pages, lambda v: v[0]), (builder.links, back.links, lambda v: v),
+            (builder.cache.entries, back.cache.entries, lambda v: v)]
+    for old, new, root in maps:
+        assert list(new) == list(old) and len(old) > 10
+        assert all(root(a) is root(b) and id(root(a)) in stored for a, b in zip(new.values(), old.values()))
+    for old, new in ((builder.data_memo, back.data_memo), (builder.search_memo, back.search_memo)):
+        assert old and [id(v) for v in new.values()] == [id(v) for v in old.values()]
+        assert list(new) == list(old)           # keyed again by the same objects' ids
+    hooked = {id(obj) for obj in seen}
+    for values in (builder.cache.entries.values(), builder.links.values(), builder.data_memo.values(),
+                   (inputs for inputs, _ in builder.pages.values())):
+        assert not any(id(v) in hooked for v in values)
+    # a Roots holding an object that is not stored goes as a list, the object copied
+    loose = ("不在构建缓存里",)
+    buffer = io.BytesIO()
+    cache.store.dump_with(buffer, cachestore.Roots([cache.store.objects[0], loose]))
+    buffer.seek(0)
+    value = cache.store.load_with(buffer)
+    assert value[0] is cache.store.objects[0] and value[1] == loose and value[1] is not loose
+    # numbers that name no root make the store no store
+    first = ("政务公开",)
+    for wrong in (7, -1):
+        store = cachestore.Store(tmp_path / f"wrong{wrong}")
+        store.path.parent.mkdir()
+        store.save([[first]])
+        with open(store.path, "ab") as f:
+            cachestore._Writer(f, {id(first): wrong}).dump([cachestore.Roots([first])])
+            length = f.tell()
+        token, _, count, rewritten = store.state()
+        assert cachestore.Store(store.path.parent).read((token, length, count + 1, rewritten)) is False
+        assert cachestore.Store(store.path.parent).read(store.state())
+
+
 def test_objects_read_back_are_the_cached_ones(make_site, tmp_path, monkeypatch):
     # Every document and task row that a page's inputs, the site summary or the memos
     # hold is the very object of the load cache, also when the store has several batches:
@@ -773,7 +825,7 @@ def test_an_edits_link_check_finds_what_a_full_check_finds(make_site, tmp_path, 
              ("b loses it", lambda: site.document("b", body=one)),
              ("b gains it again", lambda: site.document("b", body=two)),
              ("b removed", lambda: shutil.rmtree(site.root / "content/documents/b"))]
-    seen, whole = [], []
+    seen, whole, mapped = [], [], []
     for step, edit in steps:
         edit()
         found = []
@@ -783,9 +835,12 @@ def test_an_edits_link_check_finds_what_a_full_check_finds(make_site, tmp_path, 
             build_site(site.root, out, drafts=True, problems=problems, cache=cache)
             if cache:
                 whole.append(checks == [None])
+                mapped.append(checks[0] is None or "sitemap.xml" in checks[0])
             found.append(sorted(p.format().split("\n")[0] for p in problems.warnings if "链接" in p.message))
         assert found[0] == found[1], step
         seen.append(len(found[0]))
     assert seen == [2, 1, 0, 0, 0, 1, 0, 2], seen
     # every page checked: the first build, an anchor lost where a link points, a page gone
     assert whole == [True, False, False, False, False, True, False, True], whole
+    # sitemap.xml is checked again when it is made again (a page added), not when taken over
+    assert mapped == [True, True, False, False, False, True, False, True], mapped
