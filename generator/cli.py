@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def _site_dir(args: argparse.Namespace) -> Path:
     return Path(args.site).expanduser() if args.site else Path.cwd()
 
 
-def _print_problems(problems: Problems, stream=sys.stderr, quiet_notices: bool = False) -> None:
+def _print_problems(problems: Problems, stream=None, quiet_notices: bool = False) -> None:
+    # sys.stderr as it is now, not as it was at import (a caller may have replaced it)
+    stream = stream if stream is not None else sys.stderr
     for p in problems.sorted():
         if quiet_notices and p.severity == "notice":
             continue
@@ -69,6 +72,9 @@ def cmd_build(args: argparse.Namespace) -> int:
               "    提示: 检查磁盘空间和这个文件夹的写入权限，然后重新构建；"
               "原来的网站保持不变（中断的更新会在下次构建时整体重写）。", file=sys.stderr)
         return 1
+    from . import buildcache
+    if buildcache.KEEP_UNTIL_EXIT is not None:
+        buildcache.KEEP_UNTIL_EXIT.append(result)      # see run()
     again = ("" if result.rendered is None or result.rendered == result.pages
              else f"（重新生成 {result.rendered} 个，其余沿用上次的结果）")
     return _finish_build(args, problems, result.output_dir,
@@ -252,6 +258,23 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("-v", "--verbose", action="store_true", help="报告中显示完整的长文字")
     im.set_defaults(func=cmd_import)
     return parser
+
+
+def run() -> None:
+    """The command line (``gongkai``, ``python -m generator``): :func:`main`, and then the
+    process ends without freeing what the build made. A big site's Builder and Site are
+    millions of objects, freed one by one at exit for nothing (0.2-0.3 s of a 3.9 s edit
+    at 10,000 documents). Every file the build wrote is closed and its worker processes
+    are joined by then; the messages are flushed here."""
+    from . import buildcache
+    buildcache.KEEP_UNTIL_EXIT = []
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):         # a closed pipe, as main() allows for
+            pass
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
