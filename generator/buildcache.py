@@ -479,8 +479,8 @@ def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
     point into with a #fragment (``builder.anchored``) lost an anchor. When neither
     happened (a file may have come: a document added; unit pages may have lost the
     anchors of rows that moved to the next page), only the re-rendered pages, sitemap.xml
-    and the pages that had a broken link (a new file or anchor may mend it) are checked;
-    otherwise every page is."""
+    when it was made again, and the pages that had a broken link (a new file or anchor
+    may mend it) are checked; otherwise every page is."""
     from .linkcheck import find_broken_links, parse_file
     from .writer import Kept
     old_links: dict = builder.links

@@ -24,7 +24,6 @@ import gc
 import hashlib
 import pickle
 import time
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,7 +31,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .build import DATA_OUTPUTS, collect_outputs
-from .cachestore import Roots
+from .cachestore import Roots, pack_map, unpack_map
 from .collector import no_gc
 from .content.documents import Document
 from .content.interpretations import Interpretation
@@ -365,28 +364,27 @@ class Builder:
         # site's CJK runs would be 100,000s of objects more in the cache
         state["search_shards"] = {k: v for k, v in self.search_shards.items() if k != "totals"}
         # The maps whose values are stored roots go as their keys, pickled apart, and
-        # the roots in one array of numbers (cachestore.Roots). Ids in keys are not
-        # kept (the objects come back elsewhere): those maps are keyed again on reading.
-        pages = self.pages.values()
-        state["pages"] = (_plain(list(self.pages)), Roots(inputs for inputs, _ in pages),
-                          None if all(html is None for _, html in pages) else [html for _, html in pages])
-        state["data_memo"] = (_plain([k[0] for k in self.data_memo]), Roots(self.data_memo.values()))
+        # the roots in one array of numbers (cachestore.pack_map). Ids in keys name
+        # objects that come back elsewhere: those maps are keyed again on reading.
+        state["pages"] = (pack_map({k: inputs for k, (inputs, _) in self.pages.items()}),
+                          _plain([html for _, html in self.pages.values()]))
+        state["data_memo"] = pack_map(self.data_memo)
         state["search_memo"] = Roots(self.search_memo.values())
-        state["links"] = (_plain(list(self.links)), Roots(self.links.values()))
+        state["links"] = pack_map(self.links)
         state["plain"] = _plain({k: self.__dict__[k] for k in self._PLAIN if k in self.__dict__})
         return state
 
     def __setstate__(self, state: dict) -> None:
         plain = state.pop("plain")
-        keys, inputs, htmls = state.pop("pages")
-        kinds, data = state.pop("data_memo")
-        links, found = state.pop("links")
+        inputs, htmls = state.pop("pages")
+        data = unpack_map(state.pop("data_memo"))
         self.__dict__.update(state)
         self.__dict__.update(pickle.loads(plain))
-        self.pages = dict(zip(pickle.loads(keys), zip(inputs, htmls if htmls is not None else repeat(None))))
-        self.links = dict(zip(pickle.loads(links), found))
+        inputs = unpack_map(inputs)
+        self.pages = dict(zip(inputs, zip(inputs.values(), pickle.loads(htmls))))
+        self.links = unpack_map(self.links)
         # opendata's per-document pieces are keyed by the ids of the document and its rows
-        self.data_memo = {(k, id(v[0]), id(v[1])): v for k, v in zip(pickle.loads(kinds), data)}
+        self.data_memo = {(k[0], id(v[0]), id(v[1])): v for k, v in data.items()}
         self.search_memo = {searchfiles.memo_key(v): v for v in self.search_memo}
 
     def _search_memo(self) -> dict:

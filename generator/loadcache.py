@@ -19,7 +19,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .cachestore import Roots
+from .cachestore import pack_map, unpack_map
 from .content.sources import already_read
 from .problems import Problem, Problems
 from .stamps import Stamps
@@ -158,21 +158,20 @@ class LoadCache:
             (self.stamps, {(name[0], *map(str, name[1:])): d for name, d in self.digests.items()}),
             protocol=pickle.HIGHEST_PROTOCOL)
         # the entries are stored roots: their keys go apart, the roots as numbers
-        # (cachestore.Roots; 150,000 calls of the store's per-object hook at 10,000 documents)
-        state["entries"] = (pickle.dumps(list(self.entries), protocol=pickle.HIGHEST_PROTOCOL),
-                            Roots(self.entries.values()))
+        # (cachestore.pack_map; 150,000 calls of the store's per-object hook at 10,000 documents)
+        state["entries"] = pack_map(self.entries)
         return state
 
     def __setstate__(self, state: dict) -> None:
         # Derived entries are keyed by a hash of their inputs' ids; after unpickling (the
         # build cache) the same objects live at new addresses: key them again.
         self.stamps, digests = pickle.loads(state.pop("plain"))
-        keys, entries = state.pop("entries")
+        entries = unpack_map(state.pop("entries"))
         self.__dict__.update(state)
         self._probed, self._loaded, self.listings, self.unit_parts = {}, {}, {}, {}
         self.digests = {(name[0], *map(Path, name[1:])): d for name, d in digests.items()}
         self.set_hints(None)
-        self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in zip(pickle.loads(keys), entries)}
+        self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in entries.items()}
 
     def forget_unused(self) -> None:
         """Drop entries no source uses any more (deleted or edited files)."""

@@ -545,11 +545,9 @@ def test_store_roots_come_back_by_number_and_a_wrong_number_is_no_cache(tmp_path
     assert not cachestore.Store(tmp_path).read((token, length, count + 1, rewritten))
 
 
-def test_maps_of_roots_go_as_arrays_of_numbers(make_site, tmp_path, monkeypatch):
-    # builder.pickle's maps of pages, parsed sources, open-data pieces, search segments
-    # and page links hold stored roots: each map goes as its keys and one array of root
-    # numbers (cachestore.Roots), not a reference per entry through the store's slow
-    # per-object hook, and comes back keyed alike, to the very stored objects.
+def _builder_round_trip(make_site, tmp_path, monkeypatch):
+    """A stored site's Builder as read from its cache, written and read back by the
+    store: (the cache, the Builder, its copy, what went through the per-object hook)."""
     import io
     from generator.buildcache import BuildCache
     from generator import cachestore
@@ -562,7 +560,17 @@ def test_maps_of_roots_go_as_arrays_of_numbers(make_site, tmp_path, monkeypatch)
     buffer = io.BytesIO()
     cache.store.dump_with(buffer, builder)
     buffer.seek(0)
-    back = cache.store.load_with(buffer)
+    return cache, builder, cache.store.load_with(buffer), seen
+
+
+def test_maps_of_roots_go_as_arrays_of_numbers(make_site, tmp_path, monkeypatch):
+    # builder.pickle's maps of pages, parsed sources, open-data pieces, search segments
+    # and page links hold stored roots: each map goes as its keys and one array of root
+    # numbers (cachestore.Roots), not a reference per entry through the store's slow
+    # per-object hook, and comes back keyed alike, to the very stored objects.
+    import io
+    from generator import cachestore
+    cache, builder, back, seen = _builder_round_trip(make_site, tmp_path, monkeypatch)
     stored = {id(obj) for obj in cache.store.objects}
     maps = [(builder.pages, back.pages, lambda v: v[0]), (builder.links, back.links, lambda v: v),
             (builder.cache.entries, back.cache.entries, lambda v: v)]
@@ -739,19 +747,7 @@ def test_the_builders_plain_state_comes_back_whole_without_the_stores_hook(make_
     # Stamps, digests, output paths and display-file prints hold no stored object: they
     # are pickled apart as bytes (the store's per-object hook is slow), and must come
     # back equal.
-    import io
-    from generator.buildcache import BuildCache
-    from generator import cachestore
-    site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0)
-    cache = BuildCache(site.root, out, (False, False))
-    builder = cache.builder()
-    seen: list = []
-    hook = cachestore._Writer.persistent_id
-    monkeypatch.setattr(cachestore._Writer, "persistent_id", lambda self, obj: seen.append(obj) or hook(self, obj))
-    buffer = io.BytesIO()
-    cache.store.dump_with(buffer, builder)
-    buffer.seek(0)
-    back = cache.store.load_with(buffer)
+    cache, builder, back, seen = _builder_round_trip(make_site, tmp_path, monkeypatch)
     for name in ("link_files", "search_prints", "search_readings"):
         assert getattr(back, name) == getattr(builder, name), name
     # files of output/ taken over (writer.Kept, equal by identity only): by their paths
