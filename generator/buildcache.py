@@ -211,6 +211,7 @@ class BuildCache:
         """The last build's Builder, its pages pointing at the files in ``output/``."""
         from .cachestore import Store
         from .incremental import Builder
+        from .segmentshelf import SHELF_DIR, present
         from .writer import kept
         store = Store(self.dir)
         try:
@@ -225,6 +226,10 @@ class BuildCache:
         except Exception:  # noqa: BLE001 - a damaged or foreign cache is no cache
             return None
         if not isinstance(builder, Builder):
+            return None
+        # the search segments' shelved text (generator.segmentshelf) is read only when
+        # needed: a shelf gone or cut short now means no cache, not a failed build later
+        if not present(builder.segments(), self.dir / SHELF_DIR):
             return None
         self.store = store
         out = self.output_dir
@@ -242,8 +247,12 @@ class BuildCache:
         build, or, for a build without a check, the time it started (:class:`Listing`);
         ``ours``: files the build itself wrote (the address ledger), recorded as they are."""
         from .cachestore import Store, root_groups
+        from .segmentshelf import SHELF_DIR, shelve, sweep
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
+            # the store holds segments without their text (see generator.segmentshelf)
+            segments = builder.segments()
+            shelve(segments, self.dir / SHELF_DIR)
             # the pages' bytes are in output/ now: keep only what decides a re-render
             builder.pages = {k: (inputs, None) for k, (inputs, _) in builder.pages.items()}
             builder.data_outputs = {k: (None if k != "search" else [p for p, _ in v])
@@ -264,6 +273,7 @@ class BuildCache:
                 tmp.replace(self.dir / "builder.pickle")
             finally:
                 tmp.unlink(missing_ok=True)
+            sweep(self.dir / SHELF_DIR, {seg.digest for seg in segments})
             # A source this build read is recorded as it read it (stat and digest), even
             # if it was saved again since: the next build then sees it changed. Taking
             # its digest now recorded the new bytes as built, and the next build said
@@ -317,6 +327,7 @@ class BuildCache:
                 (self.dir / name).unlink()
             except OSError:
                 pass
+        shutil.rmtree(self.dir / "segments", ignore_errors=True)    # segmentshelf.SHELF_DIR
 
 
 @dataclass
@@ -389,6 +400,8 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     from .problems import BuildFailed
     from .writer import WRITING, start_staging
 
+    from .segmentshelf import SHELF_DIR, ShelfLost
+
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
     if (check is None or check.known is None or known is None
@@ -412,14 +425,27 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
             builder.stage = start_staging(output_dir)
         builder.keep_frozen = True
+        builder.shelf = cache.dir / SHELF_DIR
         gc.freeze()
         # what the record will hold: the files the check listed, or for a first build
         # those older than its start (see BuildCache.save)
         listed = check.listed if check.listed is not None else Listing(None, time.time_ns(), dirs)
-        # the files changed since the record the builder was saved with: the other
-        # document folders are as it read them (see LoadCache.set_hints)
-        return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
-                      strict, start, listed, check.changed)
+        try:
+            # the files changed since the record the builder was saved with: the other
+            # document folders are as it read them (see LoadCache.set_hints)
+            return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
+                          strict, start, listed, check.changed)
+        except ShelfLost as lost:
+            # a shelf file changed in place since the cache was read (one gone or cut
+            # short is found on reading): nothing is written yet, so build afresh
+            print(f"（构建缓存中的 {lost.path} 已损坏，改为完整构建；网站不受影响）", file=sys.stderr)
+            cache.forget()
+            builder = Builder(site_dir, drafts=drafts)
+            builder.stage = start_staging(output_dir)
+            builder.keep_frozen = True
+            builder.shelf = cache.dir / SHELF_DIR
+            return _build(cache, builder, None, {}, site_dir, output_dir, drafts, problems,
+                          strict, start, listed)
     finally:
         gc.unfreeze()
         if KEEP_UNTIL_EXIT is not None:

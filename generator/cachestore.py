@@ -47,7 +47,6 @@ MAGIC = "gongkai-store-2"
 REWRITE_GROWTH = 4 / 3       # rewrite when dead roots may be a quarter of the store
 CHUNK_ROOTS = 20_000         # roots per pickle of a batch: the memo is cleared between them
 TEXT_MIN = 64                # a non-ASCII string this long goes as UTF-8 bytes
-CHUNK_TEXT = 10_000_000      # characters of search segments' text per pickle, at most about
 FLUSH: list = []             # a group that ends the chunk (see root_groups)
 
 
@@ -79,19 +78,11 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
             yield group
         if sealed:
             yield FLUSH             # the last chunk of documents is not mixed either
-    # A search segment holds a few hundred KB of text, written as UTF-8 bytes that the
-    # pickle's memo keeps until the chunk is done: the chunk is cut by their size too
-    # (all of them in one chunk were +150 MB at the end of a full build of 10,000 documents).
     # The segment is a root of its own, in its entry's group: the last build's list of
-    # segments (search_shards) holds it too, and must get the same object back.
-    text = 0
+    # segments (search_shards) holds it too, and must get the same object back. Its
+    # display text is not in the store but shelved (generator.segmentshelf).
     for entry in builder.search_memo.values():
-        segment = entry[-1]
-        yield [segment, entry]
-        text += len(segment.text) + len(segment.metas)
-        if text >= CHUNK_TEXT:
-            yield FLUSH
-            text = 0
+        yield [entry[-1], entry]
     for values in (builder.data_memo.values(), builder.links.values()):
         for value in values:
             yield [value]

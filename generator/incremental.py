@@ -37,7 +37,7 @@ from .content.documents import Document
 from .content.interpretations import Interpretation
 from .content.units import Unit
 from .problems import BuildFailed, Problems
-from . import parallel, search, searchfiles
+from . import parallel, search, searchfiles, segmentshelf
 from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .loadcache import LoadCache
@@ -192,6 +192,9 @@ class Builder:
         self.search_prints: dict = {}        # what the display files were made from (ditto)
         self.search_readings: dict = {}      # pinyin readings of the search vocabulary (ditto)
         self.search_shards: dict = {}        # its segments, shard counts and digests (ditto)
+        # where new segments' display data and text go once the index is written (the
+        # build cache's; see generator.segmentshelf): None keeps them in memory
+        self.shelf: Path | None = None
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
         self.last_outputs = None            # the last build's Outputs (with their origins)
@@ -290,8 +293,7 @@ class Builder:
         try:
             htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
-                lambda: (searchfiles.index_files(site, memo=search_memo, put=stager(self.stage))
-                         if need_index else None), env=env,
+                lambda: self._index(site, search_memo) if need_index else None, env=env,
                 links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
@@ -325,6 +327,20 @@ class Builder:
         self.rendered = rendered
         return problems
 
+
+    def _index(self, site: Site, memo: dict) -> list:
+        """The search index's files; its new segments shelved once they are written."""
+        files = searchfiles.index_files(site, memo=memo, put=stager(self.stage))
+        if self.shelf is not None and "new" in memo:
+            try:
+                segmentshelf.shelve((entry[2] for entry in memo["new"].values()), self.shelf)
+            except OSError:
+                pass        # kept in memory: the cache's save tries again, and says so
+        return files
+
+    def segments(self) -> list:
+        """The search segments the last build kept."""
+        return [entry[2] for entry in self.search_memo.values()]
 
     def unchanged(self, paths: set[str]) -> bool:
         """Whether the last build read every one of these files with their present bytes."""
@@ -360,6 +376,7 @@ class Builder:
 
     def __getstate__(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in self._PLAIN}
+        state["shelf"] = None                # set by whoever reads it back (BuildCache)
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
         state["search_shards"] = {k: v for k, v in self.search_shards.items() if k != "totals"}

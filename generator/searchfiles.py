@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .postings import Packed, segment_postings
+from .segmentshelf import content_digest, take
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
@@ -54,9 +55,10 @@ class Segment:
     chars: set                     # CJK characters, for the homophone table
     # display data as a JSON array ("p" and chunk numbers from 0), and the text chunks
     # joined, with where each ends: as lists, the 110,000 little dicts and 340,000 chunks
-    # of 10,000 documents were a quarter of the objects of the build cache
-    metas: str
-    text: str
+    # of 10,000 documents were a quarter of the objects of the build cache. Both None
+    # once the segment is shelved (see generator.segmentshelf): read with display().
+    metas: str | None
+    text: str | None
     ends: array
     digest: str                    # of metas, text and ends: names them in file prints
     # (kinds, years, issuers, topics, validities): a column each, one value per record
@@ -64,6 +66,13 @@ class Segment:
     facets: tuple[tuple, ...]
     text_chars: int
     text_bytes: int
+    shelf: tuple[str, int] | None = None     # (file, size) holding metas and text, once shelved
+
+    def display(self) -> tuple[str, str]:
+        """(metas, text): as held, or read back from the shelf."""
+        if self.shelf is None:
+            return self.metas, self.text
+        return take(self)
 
 
 def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -> Segment:
@@ -101,8 +110,8 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
         end += len(chunk)
         ends.append(end)
     metas_json, text = json.dumps(metas, ensure_ascii=False, separators=(",", ":")), "".join(chunks)
-    digest = hashlib.blake2b(metas_json.encode() + b"\0" + text.encode() + b"\0" + ends.tobytes(),
-                             digest_size=16).hexdigest()
+    digest = content_digest(metas_json.encode("utf-8", "surrogatepass"),
+                            text.encode("utf-8", "surrogatepass"), ends)
     return Segment(len(records), postings, positions, runs, kept_names(records),
                    chars, metas_json, text, ends, digest,
                    tuple(tuple(getattr(r, name) for r in records) for name in _FACET_FIELDS),
@@ -585,7 +594,7 @@ def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
 
     def metas(i: int) -> list[dict]:
         if i not in decoded:
-            decoded[i] = json.loads(segments[i].metas)
+            decoded[i] = json.loads(segments[i].display()[0])
             for meta in decoded[i]:
                 if "p" in meta:
                     meta["p"] += offsets[i]
@@ -620,7 +629,7 @@ def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
             for i in [i for i in decoded if i < parts[-1]]:
                 del decoded[i]
     for seg, base in zip(segments, bases):
-        text, ends, digest = seg.text, seg.ends, seg.digest
+        ends, digest = seg.ends, seg.digest
         first = base // PACK
         names = [f"c/{first + j}.json" for j in range(-(-len(ends) // PACK))]
         stamps = [f"{digest}:{j * PACK}" for j in range(len(names))]
@@ -634,6 +643,7 @@ def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
                 prints.update(zip(names, stamps))
                 files.update(zip(names, map(reuse.__getitem__, fulls)))
                 continue
+        text = seg.display()[1]     # read back from its shelf only when a file is made
         for name, stamp, k in zip(names, stamps, range(0, len(ends), PACK)):
             make(name, stamp,
                  lambda: [text[ends[j - 1] if j else 0:ends[j]] for j in range(k, min(k + PACK, len(ends)))])

@@ -89,7 +89,16 @@ def cached_builder(site_dir: Path, drafts: bool = False) -> Builder | None:
     known = cache.inputs()
     if known is None or not cache.output_as_written(known):
         return None
-    return cache.builder()
+    builder = cache.builder()
+    if builder is not None:
+        # a later ``gongkai build`` may sweep the shelves of segments it no longer
+        # keeps while the preview still has them: the preview holds their text itself
+        from .segmentshelf import ShelfLost, unshelve
+        try:
+            unshelve(builder.segments())
+        except ShelfLost:
+            return None
+    return builder
 
 
 def error_panel(problems: list[Problem]) -> str:

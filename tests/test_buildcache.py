@@ -681,35 +681,95 @@ def test_recurring_short_texts_are_one_object(make_site):
     assert one._packed[3] is two._packed[3]
 
 
-def test_search_segments_end_a_pickle_by_their_text(make_site, tmp_path, monkeypatch):
-    # The store's pickles are cut by the search segments' text as well as by the number
-    # of roots (the pickle's memo holds each segment's UTF-8 bytes until the pickle is
-    # done). Cut after every segment, the store still reads back whole and the same.
-    from generator import cachestore
-    dumps: list[int] = []
-    real = cachestore._Writer.dump
-
-    def counting(self, obj):
-        if isinstance(obj, list):
-            dumps.append(len(obj))
-        return real(self, obj)
-
-    monkeypatch.setattr(cachestore._Writer, "dump", counting)
-    monkeypatch.setattr(cachestore, "REWRITE_GROWTH", 100.0)
+def _shelf_site(make_site, tmp_path, docs: int = 70):
+    """A site of three search segments or so, built through the cache: (site, output
+    folder, the cache's shelf folder)."""
+    from generator.segmentshelf import SHELF_DIR
     site = make_site()
-    for i in range(70):                              # three segments of up to 32 documents
-        site.document(f"d{i}", tasks=TASK)
+    for i in range(docs):
+        site.document(f"d{i:02d}", body=f"各单位：\n\n第{i}号文件的正文，说明政务公开工作。\n", tasks=TASK)
     out = tmp_path / "out"
     build_site(site.root, out, cache=True)
-    assert len(dumps) == 1                           # a small site: one pickle
-    monkeypatch.setattr(cachestore, "CHUNK_TEXT", 1)
-    dumps.clear()
-    shutil.rmtree(site.root / ".gongkai-cache")     # the next build from scratch
-    build_site(site.root, out, cache=True)
-    assert len(dumps) >= 4                           # the rest, then a pickle per segment
-    assert _edits(site, out, 2) == [1, 1]
+    return site, out, site.root / ".gongkai-cache" / SHELF_DIR
+
+
+def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeypatch):
+    # The segments' display data and text go to a file each, named by the segment's
+    # digest, not into the store; the store's segments hold none, and each file holds
+    # what the segment's digest says.
+    from generator import searchfiles, segmentshelf
+    from generator.buildcache import BuildCache
+    site, out, shelf = _shelf_site(make_site, tmp_path)
+    cache = BuildCache(site.root, out.absolute(), (False, False))
+    builder = cache.builder()
+    segments = builder.segments()
+    assert len(segments) >= 2
+    assert sorted(p.name for p in shelf.iterdir()) == sorted(seg.digest for seg in segments)
+    assert all(seg.metas is None and seg.text is None and seg.shelf is not None for seg in segments)
+    shown = [seg.display() for seg in segments]
+    text = "".join(t for _, t in shown)
+    assert all(f"第{i}号文件的正文" in text for i in range(70))
+    assert all('"t":"文件d' in metas for metas, _ in shown)
+    # an edit: the edited segment's new file comes, its old one goes
+    old = {p.name for p in shelf.iterdir()}
+    site.document("d01", body="各单位：\n\n改过的正文。\n", tasks=TASK)
+    assert build_site(site.root, out, cache=True).rendered == 1
+    now = {p.name for p in shelf.iterdir()}
+    assert len(now) == len(old) and len(now - old) == 1
+    # a document dated before all others moves every record after it: the m/ files of
+    # every segment are made again, from the shelves
+    taken = []
+    real = searchfiles.take
+    monkeypatch.setattr(searchfiles, "take", lambda seg: taken.append(seg.digest) or real(seg))
+    site.document("a-first", front="title: 最早的文件\ndisclosure: 主动公开\npublished: 2020-01-02\n")
+    edited = build_site(site.root, out, cache=True)
+    assert edited.rendered < edited.pages
+    assert len(set(taken)) >= len(segments) - 1          # all but the one made anew
     build_site(site.root, tmp_path / "full")
     assert tree_digest(out) == tree_digest(tmp_path / "full")
+    live = BuildCache(site.root, out.absolute(), (False, False)).builder().segments()
+    assert {p.name for p in shelf.iterdir()} == {seg.digest for seg in live}
+    assert segmentshelf.SHELF_DIR == "segments"          # BuildCache.forget removes it by name
+
+
+def test_a_shelf_gone_or_damaged_means_a_full_build(make_site, tmp_path, capsys):
+    site, out, shelf = _shelf_site(make_site, tmp_path)
+    files = sorted(shelf.iterdir())
+    # gone: the cache is not used at all
+    files[0].unlink()
+    site.document("d01", body="改过的正文。\n", tasks=TASK)
+    result = build_site(site.root, out, cache=True)
+    assert result.rendered == result.pages
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+    # damaged in place, the same size: found when read, and the build starts afresh
+    capsys.readouterr()
+    site.document("z-new", front="title: 新文件\ndisclosure: 主动公开\npublished: 2020-01-02\n")
+    for path in shelf.iterdir():
+        data = path.read_bytes()
+        path.write_bytes(data[:-3] + b"xyz")
+    result = build_site(site.root, out, cache=True)
+    assert "已损坏，改为完整构建" in capsys.readouterr().err
+    assert result.rendered == result.pages
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+    # and the cache written by that build is whole again
+    site.document("d02", body="再改一次。\n", tasks=TASK)
+    assert build_site(site.root, out, cache=True).rendered < result.pages
+
+
+def test_the_preview_holds_the_text_of_the_segments_it_starts_from(make_site, tmp_path):
+    # A later command-line build may sweep shelves the preview still refers to.
+    from generator.serve import cached_builder
+    site, out, shelf = _shelf_site(make_site, tmp_path)
+    shutil.rmtree(site.root / "output", ignore_errors=True)
+    build_site(site.root, site.root / "output", cache=True)
+    builder = cached_builder(site.root)
+    assert builder is not None and builder.shelf is None
+    assert all(seg.shelf is None and seg.text for seg in builder.segments())
+    first = sorted(shelf.iterdir())[0]
+    first.write_bytes(first.read_bytes().replace("政务".encode(), "公开".encode(), 1))   # same size
+    assert cached_builder(site.root) is None
 
 
 def test_no_parsed_document_shares_a_chunk_with_other_groups(make_site, tmp_path, monkeypatch):
