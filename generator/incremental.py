@@ -37,7 +37,7 @@ from .content.documents import Document
 from .content.interpretations import Interpretation
 from .content.units import Unit
 from .problems import BuildFailed, Problems
-from . import parallel, search, searchfiles, segmentshelf
+from . import parallel, search, searchfiles
 from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .loadcache import LoadCache
@@ -293,7 +293,8 @@ class Builder:
         try:
             htmls, index = parallel.render_pages(
                 site, [page for page, _ in todo],
-                lambda: self._index(site, search_memo) if need_index else None, env=env,
+                lambda: (searchfiles.index_files(site, memo=search_memo, put=stager(self.stage))
+                         if need_index else None), env=env,
                 links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)
@@ -327,16 +328,6 @@ class Builder:
         self.rendered = rendered
         return problems
 
-
-    def _index(self, site: Site, memo: dict) -> list:
-        """The search index's files; its new segments shelved once they are written."""
-        files = searchfiles.index_files(site, memo=memo, put=stager(self.stage))
-        if self.shelf is not None and "new" in memo:
-            try:
-                segmentshelf.shelve((entry[2] for entry in memo["new"].values()), self.shelf)
-            except OSError:
-                pass        # kept in memory: the cache's save tries again, and says so
-        return files
 
     def segments(self) -> list:
         """The search segments the last build kept."""
@@ -406,9 +397,9 @@ class Builder:
 
     def _search_memo(self) -> dict:
         """What the search index keeps from the last build: its segments, and its display
-        files with what they were made from (see :func:`searchfiles.display_files`)."""
+        files with what they were made from (see :mod:`generator.searchdisplay`)."""
         return {"old": self.search_memo, "prints": self.search_prints, "readings": self.search_readings,
-                "shards": self.search_shards,
+                "shards": self.search_shards, "shelf": self.shelf,
                 "reuse": {path: content for path, content in self.data_outputs.get("search", ())
                           if not isinstance(content, Staged)}}
 

@@ -25,12 +25,12 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from array import array
-from bisect import bisect_right
 from pathlib import Path
 from typing import Any, Callable
 
 from .postings import Packed, segment_postings
-from .segmentshelf import content_digest, take
+from .searchdisplay import DisplayFiles, chunk_room, json_bytes as _json
+from .segmentshelf import content_digest, shelve, take
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
@@ -144,11 +144,13 @@ def _item_key(item: Any, extra: Any) -> tuple:
 
 
 def site_segments(site: Site, check: Callable[[], None] = _no_check,
-                  memo: dict | None = None) -> list[Segment]:
+                  memo: dict | None = None,
+                  each: Callable[[Segment], None] = lambda seg: None) -> list[Segment]:
     """The site's segments in record order (:func:`~generator.search.index_items`): runs
     of about SEGMENT_DOCS documents and interpretations, ending where :func:`_cuts` says
     (see :func:`_bounds`). With ``memo`` ({"old": …} from the last build, "new" filled
-    in) a run whose objects are the same is not indexed again."""
+    in) a run whose objects are the same is not indexed again. ``each(segment)`` is
+    called as each comes, in order."""
     old = memo.get("old", {}) if memo is not None else {}
     new: dict = {}
     segments: list[Segment] = []
@@ -168,6 +170,7 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
             entry = (tuple(run), tuple(extras), make_segment(records, check))
         new[key] = entry
         segments.append(entry[2])
+        each(entry[2])
         run.clear()
         extras.clear()
 
@@ -246,10 +249,6 @@ def _settled_count(parts: list[tuple[int, Packed]], records: int) -> tuple[int |
 
 
 # ---------------------------------------------------------------------------- files
-
-def _json(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
 
 @dataclass
 class SearchIndex:
@@ -337,15 +336,25 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     is the last build's file (:func:`_changed_terms`). After a one-document edit of
     10,000 documents, 2 of 8,192 shards changed, and encoding and hashing the others
     again was a third of the index's time."""
-    segments = site_segments(site, check, memo)
-    offsets, total = [], 0
-    for seg in segments:
-        offsets.append(total)
-        total += seg.records
-    files: dict[str, Any] = {}
-    sums: dict[str, str] = {}        # SHA-256 of the files the content hash covers
     last = memo.get("shards", {}) if memo is not None else {}
     reuse = memo.get("reuse", {}) if memo is not None else {}
+    shelf = memo.get("shelf") if memo is not None else None
+    # A segment's display files are made as soon as it is, and its display data and
+    # text then shelved (generator.segmentshelf), not held while the postings are joined.
+    display = DisplayFiles(memo.get("prints", {}) if memo is not None else {}, reuse, put)
+
+    def each(seg: Segment) -> None:
+        display.add(seg)
+        if shelf is not None:
+            try:
+                shelve([seg], shelf)
+            except OSError:
+                pass        # kept in memory: the cache's save tries again, and says so
+
+    segments = site_segments(site, check, memo, each)
+    offsets, bases, total = display.offsets, display.bases, display.records
+    files: dict[str, Any] = {}
+    sums: dict[str, str] = {}        # SHA-256 of the files the content hash covers
     changed = _changed_terms(last.get("segments"), segments)
 
     last_sums: dict[str, str] = last.get("sums", {})
@@ -444,12 +453,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                               "totals": totals}
     check()
 
-    bases, base = [], 0
-    for seg in segments:
-        bases.append(base)
-        base += chunk_room(len(seg.ends))
-    old_prints = memo.get("prints", {}) if memo is not None else {}
-    display, prints = display_files(segments, offsets, bases, old_prints, reuse, put)
+    shown, prints = display.finish()
     if memo is not None:
         memo["prints_new"] = prints
 
@@ -460,7 +464,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         digest.update(f"{path}\0{sums[path]}\0".encode())
     for seg, offset, base in zip(segments, offsets, bases):
         digest.update(f"{seg.digest} {offset} {base}\0".encode())
-    files.update(display)
+    files.update(shown)
     facets, facet_parts = _facet_columns(segments, last)
     if memo is not None:
         memo["shards_new"]["facets"] = facet_parts
@@ -556,100 +560,6 @@ def _differ(a: Packed, b: Packed) -> set[str]:
     return {term for term in old.keys() | new.keys() if old.get(term) != new.get(term)}
 
 
-def chunk_room(chunks: int) -> int:
-    """The chunk numbers a segment of ``chunks`` text chunks takes: whole c/ files (so
-    that no file holds two segments' chunks), their count rounded up to two
-    significant bits, and to 4 at least (41 files take 48, 3 files 4).
-
-    Numbered one after another, a segment that gained or lost a chunk moved every later
-    segment's chunks, and so every later c/ and m/ file was made and written again:
-    half the site's display files for an edit on average, 2.7 s of writing after a
-    paragraph added to one of 10,000 documents. With room to spare, an edit changes
-    the room of its segment (and so the numbers after it) only when its file count
-    crosses a step: for a one-chunk change, about once in 16 × 16 edits (a segment of
-    32 documents of 2,000 characters has some 40 files, in steps of 16)."""
-    files = -(-chunks // PACK)
-    step = max(4, 1 << max(0, files.bit_length() - 2))
-    return -(-files // step) * step * PACK
-
-
-def display_files(segments: list[Segment], offsets: list[int], bases: list[int],
-                  old_prints: dict[str, str], reuse: dict[str, bytes | Path],
-                  put: Callable[[str, bytes], Any] | None = None
-                  ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The display files: ``m/<n>.json`` (BLOCK records' display data) and ``c/<n>.json``
-    (PACK text chunks), with record and chunk numbers made site-wide. ``bases``: each
-    segment's first chunk number, a multiple of PACK (see :func:`chunk_room`).
-
-    A file's *print* names what it is made from; a file whose print is in
-    ``old_prints`` (the last build's) is the last build's file, taken from ``reuse``
-    (output path → content) rather than made again. An m/ file is made from the
-    segments its records are in and where each starts; a c/ file from one segment's
-    chunks, from the file's first. After an edit, only the edited segment's files are
-    made again (and the m/ files of the segments after it, when its records changed in
-    number or its chunks outgrew their room)."""
-    files: dict[str, bytes | Path] = {}
-    prints: dict[str, str] = {}
-    decoded: dict[int, list[dict]] = {}
-
-    def metas(i: int) -> list[dict]:
-        if i not in decoded:
-            decoded[i] = json.loads(segments[i].display()[0])
-            for meta in decoded[i]:
-                if "p" in meta:
-                    meta["p"] += offsets[i]
-                for name in ("h", "b"):
-                    if name in meta:
-                        meta[name][0] += bases[i]
-        return decoded[i]
-
-    def make(name: str, stamp: str, items: Callable[[], list]) -> None:
-        prints[name] = stamp
-        if old_prints.get(name) == stamp and INDEX_DIR + name in reuse:
-            files[name] = reuse[INDEX_DIR + name]
-            return
-        data = _json(items())
-        files[name] = put(INDEX_DIR + name, data) if put is not None else data
-
-    records = [s.records for s in segments]
-    places = [f"{seg.digest}:{offset}:{base}" for seg, offset, base in zip(segments, offsets, bases)]
-    total = offsets[-1] + records[-1] if segments else 0
-    for n, lo in enumerate(range(0, total, BLOCK)):
-        hi = min(lo + BLOCK, total)
-        parts = [i for i in range(bisect_right(offsets, lo) - 1, bisect_right(offsets, hi - 1))
-                 if records[i]]
-        # one string, not a tuple of tuples: 42,000 files' prints are kept in the cache
-        make(f"m/{n}.json", " ".join([places[i] for i in parts]),
-             lambda: [meta for i in parts
-                      for meta in metas(i)[max(lo - offsets[i], 0):min(hi - offsets[i], records[i])]])
-        # Files go in record order, so only the last segment of this file can reach
-        # into the next: the others' decoded display data is let go now (kept for
-        # every segment, 10,000 documents' of it were 139 MB of dicts at once).
-        if parts:
-            for i in [i for i in decoded if i < parts[-1]]:
-                del decoded[i]
-    for seg, base in zip(segments, bases):
-        ends, digest = seg.ends, seg.digest
-        first = base // PACK
-        names = [f"c/{first + j}.json" for j in range(-(-len(ends) // PACK))]
-        stamps = [f"{digest}:{j * PACK}" for j in range(len(names))]
-        # A segment whose first file has its print had all its files made from it (the
-        # same digest: the same chunks; the same first file: the same numbers), and they
-        # are taken together: one by one, an edit's 27,000 c/ files were 55 ms at 10,000
-        # documents.
-        if names and old_prints.get(names[0]) == stamps[0]:
-            fulls = [INDEX_DIR + name for name in names]
-            if all(map(reuse.__contains__, fulls)):
-                prints.update(zip(names, stamps))
-                files.update(zip(names, map(reuse.__getitem__, fulls)))
-                continue
-        text = seg.display()[1]     # read back from its shelf only when a file is made
-        for name, stamp, k in zip(names, stamps, range(0, len(ends), PACK)):
-            make(name, stamp,
-                 lambda: [text[ends[j - 1] if j else 0:ends[j]] for j in range(k, min(k + PACK, len(ends)))])
-    return files, prints
-
-
 def index_files(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,
                 put: Callable[[str, bytes], Any] | None = None) -> list[tuple[str, Any]]:
     """(output path, bytes, or what ``put`` made of them) of every search index file, in
@@ -658,5 +568,5 @@ def index_files(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     return list(build_index(site, check, memo, put).files.items())
 
 
-__all__ = ["Packed", "SearchIndex", "Segment", "build_index", "chunk_room", "display_files", "index_files", "make_segment", "memo_key",
+__all__ = ["Packed", "SearchIndex", "Segment", "build_index", "chunk_room", "index_files", "make_segment", "memo_key",
            "segment_postings", "site_segments"]

@@ -732,6 +732,38 @@ def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeyp
     assert segmentshelf.SHELF_DIR == "segments"          # BuildCache.forget removes it by name
 
 
+def test_a_segments_text_is_let_go_before_the_postings_are_joined(make_site, tmp_path, monkeypatch):
+    # A segment's display files are made as soon as it is, and a build with a cache
+    # shelves its display data and text then: none is held while the postings of the
+    # whole site are joined (the largest moment of the index), and the files are those
+    # of a build without a cache, which keeps them in memory.
+    from generator import searchfiles
+    seen: list[list] = []
+    real = searchfiles._join
+
+    def joining(parts, keep=None):
+        seen.append([seg for seg in searchfiles_made if seg.text is not None])
+        return real(parts, keep)
+
+    searchfiles_made: list = []
+    real_make = searchfiles.make_segment
+
+    def making(records, check=searchfiles._no_check):
+        seg = real_make(records, check)
+        searchfiles_made.append(seg)
+        return seg
+
+    monkeypatch.setattr(searchfiles, "_join", joining)
+    monkeypatch.setattr(searchfiles, "make_segment", making)
+    site, out, shelf = _shelf_site(make_site, tmp_path)
+    assert len(searchfiles_made) >= 2 and seen and all(held == [] for held in seen)
+    searchfiles_made.clear()
+    seen.clear()
+    build_site(site.root, tmp_path / "full")           # no cache: kept in memory
+    assert seen and all(len(held) == len(searchfiles_made) for held in seen)
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+
+
 def test_a_shelf_gone_or_damaged_means_a_full_build(make_site, tmp_path, capsys):
     site, out, shelf = _shelf_site(make_site, tmp_path)
     files = sorted(shelf.iterdir())

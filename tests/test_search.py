@@ -17,7 +17,7 @@ from hypothesis import example as case, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, page_soup
-from generator import pinyin, search, searchfiles
+from generator import pinyin, search, searchdisplay, searchfiles
 from generator.problems import Problems
 from generator.site import load_site
 from test_gate import SECRETS, assert_no_secret, make_gated_site
@@ -483,12 +483,6 @@ def test_display_files_let_each_segments_display_data_go_once_written(make_site,
     import tracemalloc
     _, builder = _one_document_segments(make_site, monkeypatch)
     segments = builder.search_shards["segments"] * 20
-    offsets, bases, records, chunks = [], [], 0, 0
-    for seg in segments:
-        offsets.append(records)
-        bases.append(chunks)
-        records += seg.records
-        chunks += searchfiles.chunk_room(len(seg.ends))
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
@@ -498,8 +492,8 @@ def test_display_files_let_each_segments_display_data_go_once_written(make_site,
         made: list[int] = []
         tracemalloc.reset_peak()
         before = tracemalloc.get_traced_memory()[0]
-        files, _ = searchfiles.display_files(segments, offsets, bases, {}, {},
-                                             lambda name, data: made.append(len(data)))
+        files, _ = searchdisplay.display_files(segments, {}, {},
+                                               lambda name, data: made.append(len(data)))
         peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()
