@@ -426,6 +426,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             builder.stage = start_staging(output_dir)
         builder.keep_frozen = True
         builder.shelf = cache.dir / SHELF_DIR
+        builder.once = KEEP_UNTIL_EXIT is not None      # see cli.run
         gc.freeze()
         # what the record will hold: the files the check listed, or for a first build
         # those older than its start (see BuildCache.save)
@@ -444,6 +445,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             builder.stage = start_staging(output_dir)
             builder.keep_frozen = True
             builder.shelf = cache.dir / SHELF_DIR
+            builder.once = KEEP_UNTIL_EXIT is not None
             return _build(cache, builder, None, {}, site_dir, output_dir, drafts, problems,
                           strict, start, listed)
     finally:

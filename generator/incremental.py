@@ -195,6 +195,9 @@ class Builder:
         # where new segments' display data and text go once the index is written (the
         # build cache's; see generator.segmentshelf): None keeps them in memory
         self.shelf: Path | None = None
+        # the process ends after this build (the command line): what it will not need
+        # again is let go as soon as it is done with (pypinyin's tables)
+        self.once = False
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
         self.last_outputs = None            # the last build's Outputs (with their origins)
@@ -367,7 +370,7 @@ class Builder:
 
     def __getstate__(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in self._PLAIN}
-        state["shelf"] = None                # set by whoever reads it back (BuildCache)
+        state["shelf"], state["once"] = None, False     # set by whoever reads it back (BuildCache)
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
         state["search_shards"] = {k: v for k, v in self.search_shards.items() if k != "totals"}
@@ -399,7 +402,7 @@ class Builder:
         """What the search index keeps from the last build: its segments, and its display
         files with what they were made from (see :mod:`generator.searchdisplay`)."""
         return {"old": self.search_memo, "prints": self.search_prints, "readings": self.search_readings,
-                "shards": self.search_shards, "shelf": self.shelf,
+                "shards": self.search_shards, "shelf": self.shelf, "release_pinyin": self.once,
                 "reuse": {path: content for path, content in self.data_outputs.get("search", ())
                           if not isinstance(content, Staged)}}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import sys
 from collections import Counter
 from typing import Callable
 
@@ -49,6 +50,16 @@ def _reading(text: str) -> list[str] | None:
 
 
 _CHAR_READING: dict[str, str | None] = {}
+
+
+def release() -> None:
+    """Let pypinyin's tables go, in a process that will not read pinyin again (the
+    command line's build, once its search vocabulary and homophone table are made):
+    49 of their 55 MB go back to the system, while the pages still render. Nothing of
+    ours holds pypinyin's modules (they are imported where used), so a later call
+    imports them afresh."""
+    for name in [name for name in sys.modules if name == "pypinyin" or name.startswith("pypinyin.")]:
+        del sys.modules[name]
 
 
 def char_reading(ch: str) -> str | None:

@@ -32,7 +32,7 @@ from .postings import Packed, segment_postings
 from .searchdisplay import DisplayFiles, chunk_room, json_bytes as _json
 from .segmentshelf import content_digest, shelve, take
 from .content.interpretations import Interpretation
-from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards
+from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
                      _no_check, index_items, item_inputs, item_records,
                      fnv1a, shard_count, shard_terms, varint)
@@ -447,6 +447,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     # the homophone table reads every character's pinyin: kept while the characters are
     if not (last.get("chars") == chars and take_last("py.json")):
         add("py.json", _json(homophones(chars)))
+    if memo is not None and memo.get("release_pinyin"):
+        release_pinyin()
     if memo is not None:
         memo["shards_new"] = {"segments": segments, "t": shard_total, "q": pos_count, "chars": frozenset(chars),
                               "sums": {k: v for k, v in sums.items() if k[:2] in ("t/", "q/") or k == "py.json"},
