@@ -398,9 +398,8 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     from .build import BuildResult
     from .incremental import Builder
     from .problems import BuildFailed
-    from .writer import WRITING, start_staging
-
     from .segmentshelf import SHELF_DIR, ShelfLost
+    from .writer import WRITING, start_staging
 
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
@@ -446,8 +445,14 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             builder.keep_frozen = True
             builder.shelf = cache.dir / SHELF_DIR
             builder.once = KEEP_UNTIL_EXIT is not None
-            return _build(cache, builder, None, {}, site_dir, output_dir, drafts, problems,
-                          strict, start, listed)
+            try:
+                return _build(cache, builder, None, {}, site_dir, output_dir, drafts, problems,
+                              strict, start, listed)
+            except ShelfLost as again:
+                # a file this very build wrote cannot be read back: the disk, not the cache
+                problems.error(again.path, None, "构建缓存中刚写入的文件读不回来",
+                               "检查磁盘空间和文件夹权限，或用 --no-cache 构建。")
+                raise BuildFailed(problems) from None
     finally:
         gc.unfreeze()
         if KEEP_UNTIL_EXIT is not None:

@@ -80,6 +80,10 @@ class DisplayFiles:
         self.chunks += chunk_room(len(seg.ends))
         self._text_files(seg, self.bases[i])
         self._meta_files(final=False)
+        if seg.shelf is None and seg.records and self.block * BLOCK < self.records:
+            # the next file reaches back into this segment: its display data decoded now,
+            # while held (a build with a cache shelves the segment once this returns)
+            self._metas(i)
 
     def finish(self) -> tuple[dict[str, Any], dict[str, str]]:
         """(the files, their prints), the last m/ file made."""

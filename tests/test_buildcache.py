@@ -790,6 +790,28 @@ def test_a_shelf_gone_or_damaged_means_a_full_build(make_site, tmp_path, capsys)
     assert build_site(site.root, out, cache=True).rendered < result.pages
 
 
+def test_a_shelf_that_cannot_be_read_back_fails_the_build_cleanly(make_site, tmp_path, monkeypatch):
+    # If even the fresh build's own shelves cannot be read back (a failing disk), the
+    # build fails with a message naming the file, and output/ stays as it was.
+    from generator import searchfiles, segmentshelf
+    site, out, shelf = _shelf_site(make_site, tmp_path)
+    before = tree_digest(out)
+
+    def unreadable(segments, folder):
+        segments = list(segments)
+        segmentshelf.shelve(segments, folder)
+        for seg in segments:
+            raise segmentshelf.ShelfLost(seg.shelf[0])
+
+    monkeypatch.setattr(searchfiles, "shelve", unreadable)
+    site.document("d03", body="各单位：\n\n又改了。\n", tasks=TASK)
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site.root, out, cache=True)
+    messages = [p.format() for p in failed.value.problems.errors]
+    assert any("刚写入的文件读不回来" in m and "segments" in m for m in messages), messages
+    assert tree_digest(out) == before
+
+
 def test_the_preview_holds_the_text_of_the_segments_it_starts_from(make_site, tmp_path):
     # A later command-line build may sweep shelves the preview still refers to.
     from generator.serve import cached_builder
