@@ -247,12 +247,14 @@ class BuildCache:
         build, or, for a build without a check, the time it started (:class:`Listing`);
         ``ours``: files the build itself wrote (the address ledger), recorded as they are."""
         from .cachestore import Store, root_groups
-        from .segmentshelf import SHELF_DIR, shelve, sweep
+        from .segmentshelf import SHELF_DIR, shelve, shelve_tables, sweep
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            # the store holds segments without their text (see generator.segmentshelf)
+            # the store holds segments without their text and postings (see
+            # generator.segmentshelf)
             segments = builder.segments()
             shelve(segments, self.dir / SHELF_DIR)
+            shelve_tables(segments, self.dir / SHELF_DIR)
             # the pages' bytes are in output/ now: keep only what decides a re-render
             builder.pages = {k: (inputs, None) for k, (inputs, _) in builder.pages.items()}
             builder.data_outputs = {k: (None if k != "search" else [p for p, _ in v])
@@ -273,7 +275,7 @@ class BuildCache:
                 tmp.replace(self.dir / "builder.pickle")
             finally:
                 tmp.unlink(missing_ok=True)
-            sweep(self.dir / SHELF_DIR, {seg.digest for seg in segments})
+            sweep(self.dir / SHELF_DIR, segments)
             # A source this build read is recorded as it read it (stat and digest), even
             # if it was saved again since: the next build then sees it changed. Taking
             # its digest now recorded the new bytes as built, and the next build said

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from .postings import Packed, segment_postings
 from .searchdisplay import DisplayFiles, chunk_room, json_bytes as _json
-from .segmentshelf import content_digest, shelve, take
+from .segmentshelf import content_digest, give_back, shelve, shelve_tables, take, take_tables
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
@@ -48,8 +48,10 @@ class Segment:
     """What the index files need from a run of records, numbered from 0."""
 
     records: int
-    postings: Packed
-    positions: Packed              # the further positions of positional terms
+    # the postings, and the further positions of positional terms: both None once
+    # shelved after the index's shards are made (see generator.segmentshelf): packed()
+    postings: Packed | None
+    positions: Packed | None
     runs: Counter                  # CJK runs, for the pinyin vocabulary
     keep: set                      # names always in the vocabulary
     chars: set                     # CJK characters, for the homophone table
@@ -67,12 +69,19 @@ class Segment:
     text_chars: int
     text_bytes: int
     shelf: tuple[str, int] | None = None     # (file, size) holding metas and text, once shelved
+    tables: tuple[str, int, int] | None = None   # (file, size, CRC-32) holding the postings, ditto
 
     def display(self) -> tuple[str, str]:
         """(metas, text): as held, or read back from the shelf."""
         if self.shelf is None:
             return self.metas, self.text
         return take(self)
+
+    def packed(self) -> tuple[Packed, Packed]:
+        """(postings, positions): as held, or read back from the shelf (not kept)."""
+        if self.tables is None:
+            return self.postings, self.positions
+        return take_tables(self)
 
 
 def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -> Segment:
@@ -352,6 +361,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 pass        # kept in memory: the cache's save tries again, and says so
 
     segments = site_segments(site, check, memo, each)
+    if shelf is not None:
+        give_back()     # the display data and text shelved meanwhile, before the joins
     offsets, bases, total = display.offsets, display.bases, display.records
     files: dict[str, Any] = {}
     sums: dict[str, str] = {}        # SHA-256 of the files the content hash covers
@@ -429,10 +440,20 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         return count, terms
 
     check()
-    shard_total, term_count = shard_files("t", [(o, s.postings) for o, s in zip(offsets, segments)],
+    tables = [seg.packed() for seg in segments]      # read back where shelved
+    shard_total, term_count = shard_files("t", [(o, t[0]) for o, t in zip(offsets, tables)],
                                           changed[0] if changed else None)
-    pos_count, _ = shard_files("q", [(o, s.positions) for o, s in zip(offsets, segments)],
+    pos_count, _ = shard_files("q", [(o, t[1]) for o, t in zip(offsets, tables)],
                                changed[1] if changed else None)
+    del tables
+    if shelf is not None:
+        # not needed again by this build: the new segments' postings go to the shelf too
+        # (at 10,000 documents, 100 MB of the build process while the pages render)
+        try:
+            shelve_tables(segments, shelf)
+        except OSError:
+            pass        # kept in memory: the cache's save tries again, and says so
+        give_back()
     check()
 
     totals = _totals(segments, last.get("totals"))
@@ -540,15 +561,17 @@ def _changed_terms(old: list[Segment] | None, new: list[Segment]) -> tuple[set[s
     positional: set[str] = set()
     for a, b in zip(old[:same], new[:same]):
         if a is not b:
-            terms |= _differ(a.postings, b.postings)
-            positional |= _differ(a.positions, b.positions)
+            (a_terms, a_positions), (b_terms, b_positions) = a.packed(), b.packed()
+            terms |= _differ(a_terms, b_terms)
+            positional |= _differ(a_positions, b_positions)
     if rest:
-        for attr, found in (("postings", terms), ("positions", positional)):
+        tables = {id(seg): seg.packed() for seg in old[same:] + new[same:]}
+        for k, found in ((0, terms), (1, positional)):
             tails = []
             for segs in (old[same:], new[same:]):
                 parts, offset = [], 0
                 for seg in segs:
-                    parts.append((offset, getattr(seg, attr)))
+                    parts.append((offset, tables[id(seg)][k]))
                     offset += seg.records
                 tails.append(_join(parts))
             a, b = tails

@@ -20,8 +20,11 @@ refers to are removed when the cache is saved (:func:`sweep`).
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import pickle
+import zlib
 from array import array
 from pathlib import Path
 from typing import Any, Iterable
@@ -46,9 +49,8 @@ def content_digest(metas: bytes, text: bytes, ends: array) -> str:
 
 
 def shelve(segments: Iterable[Any], folder: Path) -> None:
-    """Put the metas and text of each segment still holding them into ``folder`` and
-    let them go. A file is written under a temporary name and renamed, so a build cut
-    off leaves no half file under a segment's name."""
+    """Put the metas and text of each segment still holding them into ``folder``, in a
+    file named by the segment's digest, and let them go."""
     folder.mkdir(parents=True, exist_ok=True)
     for seg in segments:
         if seg.shelf is not None:
@@ -56,15 +58,7 @@ def shelve(segments: Iterable[Any], folder: Path) -> None:
         metas = seg.metas.encode("utf-8", "surrogatepass")
         text = seg.text.encode("utf-8", "surrogatepass")
         path = folder / seg.digest
-        tmp = folder / f".tmp-{os.getpid()}-{seg.digest}"
-        try:
-            with open(tmp, "wb") as f:
-                f.write(_MAGIC + len(metas).to_bytes(_LENGTH, "little"))
-                f.write(metas)
-                f.write(text)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        _write(folder, path, [_MAGIC + len(metas).to_bytes(_LENGTH, "little"), metas, text])
         seg.shelf = (str(path), len(_MAGIC) + _LENGTH + len(metas) + len(text))
         seg.metas = seg.text = None
 
@@ -91,34 +85,101 @@ def take(seg: Any) -> tuple[str, str]:
         raise ShelfLost(path) from None
 
 
-def present(segments: Iterable[Any], folder: Path) -> bool:
-    """Whether every shelved segment's file is in ``folder`` with the size written
-    (pointing each segment at it there: the cache may have been read from elsewhere)."""
+def shelve_tables(segments: Iterable[Any], folder: Path) -> None:
+    """Put the postings and positions of each segment still holding them into a file of
+    ``folder`` named by its size and CRC-32, and let them go. Unlike the display data
+    they are read back by every build that makes the index (its shards join every
+    segment's postings), once, and let go again."""
+    folder.mkdir(parents=True, exist_ok=True)
     for seg in segments:
-        if seg.shelf is None:
+        if seg.tables is not None:
             continue
-        path = folder / seg.digest
-        try:
-            if os.stat(path).st_size != seg.shelf[1]:
+        data = pickle.dumps((seg.postings, seg.positions), protocol=pickle.HIGHEST_PROTOCOL)
+        check = zlib.crc32(data)
+        path = folder / f"t-{check:08x}-{len(data)}"
+        _write(folder, path, [data])
+        seg.tables = (str(path), len(data), check)
+        seg.postings = seg.positions = None
+
+
+def give_back() -> None:
+    """Hand the memory freed by shelving back to the system. Much of it was strings of
+    a few hundred KB, which the C library keeps for later use rather than returning:
+    the process's size would not shrink, only grow later. glibc only; elsewhere a no-op."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def take_tables(seg: Any) -> tuple[Any, Any]:
+    """(postings, positions) of a segment whose tables are shelved; :class:`ShelfLost`
+    when the file is gone or not what was put there."""
+    path, size, check = seg.tables
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        raise ShelfLost(path) from None
+    if len(data) != size or zlib.crc32(data) != check:
+        raise ShelfLost(path)
+    try:
+        tables = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - whatever a damaged pickle raises
+        raise ShelfLost(path) from None
+    if not (type(tables) is tuple and len(tables) == 2):
+        raise ShelfLost(path)
+    return tables
+
+
+def _write(folder: Path, path: Path, pieces: list[bytes]) -> None:
+    """``pieces`` into ``path``, under a temporary name first: a build cut off leaves no
+    half file under a shelf's name."""
+    tmp = folder / f".tmp-{os.getpid()}-{path.name}"
+    try:
+        with open(tmp, "wb") as f:
+            for piece in pieces:
+                f.write(piece)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def present(segments: Iterable[Any], folder: Path) -> bool:
+    """Whether every shelved segment's files are in ``folder`` with the sizes written
+    (pointing each segment at them there: the cache may have been read from elsewhere)."""
+    for seg in segments:
+        for attr in ("shelf", "tables"):
+            shelved = getattr(seg, attr)
+            if shelved is None:
+                continue
+            path = folder / os.path.basename(shelved[0])
+            try:
+                if os.stat(path).st_size != shelved[1]:
+                    return False
+            except OSError:
                 return False
-        except OSError:
-            return False
-        seg.shelf = (str(path), seg.shelf[1])
+            setattr(seg, attr, (str(path), *shelved[1:]))
     return True
 
 
 def unshelve(segments: Iterable[Any]) -> None:
-    """Read every shelved segment's metas and text back into memory (a process that
-    goes on while later builds may sweep the files: the preview server)."""
+    """Read every shelved segment's metas, text and postings back into memory (a process
+    that goes on while later builds may sweep the files: the preview server)."""
     for seg in segments:
         if seg.shelf is not None:
             seg.metas, seg.text = take(seg)
             seg.shelf = None
+        if seg.tables is not None:
+            seg.postings, seg.positions = take_tables(seg)
+            seg.tables = None
 
 
-def sweep(folder: Path, live: set[str]) -> None:
-    """Remove the files of ``folder`` that are not the shelves of ``live`` digests
-    (segments no saved build refers to, and temporary files a build cut off left)."""
+def sweep(folder: Path, segments: Iterable[Any]) -> None:
+    """Remove the files of ``folder`` that are not the shelves of ``segments`` (those of
+    segments no saved build refers to, and temporary files a build cut off left)."""
+    live = {os.path.basename(shelved[0]) for seg in segments
+            for shelved in (seg.shelf, seg.tables) if shelved is not None}
     try:
         with os.scandir(folder) as it:
             names = [entry.name for entry in it]
@@ -132,4 +193,5 @@ def sweep(folder: Path, live: set[str]) -> None:
                 pass
 
 
-__all__ = ["SHELF_DIR", "ShelfLost", "content_digest", "present", "shelve", "sweep", "take", "unshelve"]
+__all__ = ["SHELF_DIR", "ShelfLost", "content_digest", "present", "shelve", "shelve_tables", "sweep", "take",
+           "take_tables", "unshelve"]

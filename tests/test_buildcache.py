@@ -693,10 +693,16 @@ def _shelf_site(make_site, tmp_path, docs: int = 70):
     return site, out, site.root / ".gongkai-cache" / SHELF_DIR
 
 
+def _shelf_names(segments) -> set[str]:
+    import os
+    return {os.path.basename(shelved[0]) for seg in segments for shelved in (seg.shelf, seg.tables)}
+
+
 def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeypatch):
     # The segments' display data and text go to a file each, named by the segment's
-    # digest, not into the store; the store's segments hold none, and each file holds
-    # what the segment's digest says.
+    # digest, and their postings to another, named by its size and CRC, not into the
+    # store; the store's segments hold none of them, and each file holds what the
+    # segment's digest (or the CRC) says.
     from generator import searchfiles, segmentshelf
     from generator.buildcache import BuildCache
     site, out, shelf = _shelf_site(make_site, tmp_path)
@@ -704,18 +710,22 @@ def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeyp
     builder = cache.builder()
     segments = builder.segments()
     assert len(segments) >= 2
-    assert sorted(p.name for p in shelf.iterdir()) == sorted(seg.digest for seg in segments)
+    assert {p.name for p in shelf.iterdir()} == _shelf_names(segments)
+    assert {seg.digest for seg in segments} <= _shelf_names(segments)
     assert all(seg.metas is None and seg.text is None and seg.shelf is not None for seg in segments)
+    assert all(seg.postings is None and seg.positions is None and seg.tables is not None for seg in segments)
     shown = [seg.display() for seg in segments]
     text = "".join(t for _, t in shown)
     assert all(f"第{i}号文件的正文" in text for i in range(70))
     assert all('"t":"文件d' in metas for metas, _ in shown)
-    # an edit: the edited segment's new file comes, its old one goes
+    terms = {term for seg in segments for term, _ in seg.packed()[0].items()}
+    assert {"政务", "公开", "正文"} <= terms
+    # an edit: the edited segment's new files come, its old ones go
     old = {p.name for p in shelf.iterdir()}
     site.document("d01", body="各单位：\n\n改过的正文。\n", tasks=TASK)
     assert build_site(site.root, out, cache=True).rendered == 1
     now = {p.name for p in shelf.iterdir()}
-    assert len(now) == len(old) and len(now - old) == 1
+    assert len(now) == len(old) and len(now - old) == 2
     # a document dated before all others moves every record after it: the m/ files of
     # every segment are made again, from the shelves
     taken = []
@@ -728,22 +738,29 @@ def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeyp
     build_site(site.root, tmp_path / "full")
     assert tree_digest(out) == tree_digest(tmp_path / "full")
     live = BuildCache(site.root, out.absolute(), (False, False)).builder().segments()
-    assert {p.name for p in shelf.iterdir()} == {seg.digest for seg in live}
+    assert {p.name for p in shelf.iterdir()} == _shelf_names(live)
     assert segmentshelf.SHELF_DIR == "segments"          # BuildCache.forget removes it by name
 
 
-def test_a_segments_text_is_let_go_before_the_postings_are_joined(make_site, tmp_path, monkeypatch):
+def test_a_segments_text_and_postings_are_let_go_as_soon_as_done_with(make_site, tmp_path, monkeypatch):
     # A segment's display files are made as soon as it is, and a build with a cache
     # shelves its display data and text then: none is held while the postings of the
-    # whole site are joined (the largest moment of the index), and the files are those
-    # of a build without a cache, which keeps them in memory.
+    # whole site are joined (the largest moment of the index); its postings are shelved
+    # once the shards are made, before the vocabulary. The files are those of a build
+    # without a cache, which keeps everything in memory.
     from generator import searchfiles
     seen: list[list] = []
+    tables: list[list] = []
     real = searchfiles._join
+    real_vocabulary = searchfiles.choose_vocabulary
 
     def joining(parts, keep=None):
         seen.append([seg for seg in searchfiles_made if seg.text is not None])
         return real(parts, keep)
+
+    def vocabulary(*args, **kwargs):
+        tables.append([seg for seg in searchfiles_made if seg.postings is not None])
+        return real_vocabulary(*args, **kwargs)
 
     searchfiles_made: list = []
     real_make = searchfiles.make_segment
@@ -755,12 +772,16 @@ def test_a_segments_text_is_let_go_before_the_postings_are_joined(make_site, tmp
 
     monkeypatch.setattr(searchfiles, "_join", joining)
     monkeypatch.setattr(searchfiles, "make_segment", making)
+    monkeypatch.setattr(searchfiles, "choose_vocabulary", vocabulary)
     site, out, shelf = _shelf_site(make_site, tmp_path)
     assert len(searchfiles_made) >= 2 and seen and all(held == [] for held in seen)
+    assert tables == [[]]
     searchfiles_made.clear()
     seen.clear()
+    tables.clear()
     build_site(site.root, tmp_path / "full")           # no cache: kept in memory
     assert seen and all(len(held) == len(searchfiles_made) for held in seen)
+    assert tables == [searchfiles_made]
     assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
@@ -788,6 +809,18 @@ def test_a_shelf_gone_or_damaged_means_a_full_build(make_site, tmp_path, capsys)
     # and the cache written by that build is whole again
     site.document("d02", body="再改一次。\n", tasks=TASK)
     assert build_site(site.root, out, cache=True).rendered < result.pages
+    # the postings' files alone damaged in place: found when the shards read them back
+    capsys.readouterr()
+    for path in shelf.glob("t-*"):
+        data = path.read_bytes()
+        path.write_bytes(data[:-3] + bytes(b ^ 1 for b in data[-3:]))
+    site.document("d03", body="第三次修改。\n", tasks=TASK)
+    result = build_site(site.root, out, cache=True)
+    err = capsys.readouterr().err
+    assert "已损坏，改为完整构建" in err and f"{shelf}/t-" in err, err
+    assert result.rendered == result.pages
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
 def test_a_shelf_that_cannot_be_read_back_fails_the_build_cleanly(make_site, tmp_path, monkeypatch):
@@ -821,6 +854,7 @@ def test_the_preview_holds_the_text_of_the_segments_it_starts_from(make_site, tm
     builder = cached_builder(site.root)
     assert builder is not None and builder.shelf is None
     assert all(seg.shelf is None and seg.text for seg in builder.segments())
+    assert all(seg.tables is None and seg.postings.count for seg in builder.segments())
     first = sorted(shelf.iterdir())[0]
     first.write_bytes(first.read_bytes().replace("政务".encode(), "公开".encode(), 1))   # same size
     assert cached_builder(site.root) is None
