@@ -227,8 +227,9 @@ class BuildCache:
             return None
         if not isinstance(builder, Builder):
             return None
-        # the search segments' shelved text (generator.segmentshelf) is read only when
-        # needed: a shelf gone or cut short now means no cache, not a failed build later
+        # the search segments' shelved text and postings (generator.segmentshelf) are
+        # read when needed: a shelf gone or cut short now means no cache, not a failed
+        # build later
         if not present(builder.segments(), self.dir / SHELF_DIR):
             return None
         self.store = store
@@ -403,6 +404,16 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     from .segmentshelf import SHELF_DIR, ShelfLost
     from .writer import WRITING, start_staging
 
+    def ready(builder: Builder | None) -> Builder:
+        """``builder`` (None: a new one, writing output/ afresh) set up for this build."""
+        if builder is None:
+            builder = Builder(site_dir, drafts=drafts)
+            builder.stage = start_staging(output_dir)
+        builder.keep_frozen = True
+        builder.shelf = cache.dir / SHELF_DIR
+        builder.once = KEEP_UNTIL_EXIT is not None      # see cli.run
+        return builder
+
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
     known = cache.inputs()
     if (check is None or check.known is None or known is None
@@ -422,12 +433,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         if known is not None and not (output_dir / WRITING).exists():
             builder = cache.builder()
         previous = _read_manifest(output_dir) if builder is not None else {}
-        if builder is None or not previous:
-            builder = Builder(site_dir, drafts=drafts)     # from scratch; output/ written afresh
-            builder.stage = start_staging(output_dir)
-        builder.keep_frozen = True
-        builder.shelf = cache.dir / SHELF_DIR
-        builder.once = KEEP_UNTIL_EXIT is not None      # see cli.run
+        builder = ready(builder if builder is not None and previous else None)
         gc.freeze()
         # what the record will hold: the files the check listed, or for a first build
         # those older than its start (see BuildCache.save)
@@ -442,11 +448,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             # short is found on reading): nothing is written yet, so build afresh
             print(f"（构建缓存中的 {lost.path} 已损坏，改为完整构建；网站不受影响）", file=sys.stderr)
             cache.forget()
-            builder = Builder(site_dir, drafts=drafts)
-            builder.stage = start_staging(output_dir)
-            builder.keep_frozen = True
-            builder.shelf = cache.dir / SHELF_DIR
-            builder.once = KEEP_UNTIL_EXIT is not None
+            builder = ready(None)
             try:
                 return _build(cache, builder, None, {}, site_dir, output_dir, drafts, problems,
                               strict, start, listed)

@@ -80,7 +80,7 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
             yield FLUSH             # the last chunk of documents is not mixed either
     # The segment is a root of its own, in its entry's group: the last build's list of
     # segments (search_shards) holds it too, and must get the same object back. Its
-    # display text is not in the store but shelved (generator.segmentshelf).
+    # display text and postings are not in the store but shelved (generator.segmentshelf).
     for entry in builder.search_memo.values():
         yield [entry[-1], entry]
     for values in (builder.data_memo.values(), builder.links.values()):

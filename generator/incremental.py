@@ -192,8 +192,8 @@ class Builder:
         self.search_prints: dict = {}        # what the display files were made from (ditto)
         self.search_readings: dict = {}      # pinyin readings of the search vocabulary (ditto)
         self.search_shards: dict = {}        # its segments, shard counts and digests (ditto)
-        # where new segments' display data and text go once the index is written (the
-        # build cache's; see generator.segmentshelf): None keeps them in memory
+        # where new segments' display data, text and postings go once the index has
+        # used them (the build cache's; see generator.segmentshelf): None keeps them
         self.shelf: Path | None = None
         # the process ends after this build (the command line): what it will not need
         # again is let go as soon as it is done with (pypinyin's tables)

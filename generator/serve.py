@@ -92,7 +92,7 @@ def cached_builder(site_dir: Path, drafts: bool = False) -> Builder | None:
     builder = cache.builder()
     if builder is not None:
         # a later ``gongkai build`` may sweep the shelves of segments it no longer
-        # keeps while the preview still has them: the preview holds their text itself
+        # keeps while the preview still has them: the preview holds what they hold
         from .segmentshelf import ShelfLost, unshelve
         try:
             unshelve(builder.segments())
