@@ -108,7 +108,7 @@ def give_back() -> None:
     the process's size would not shrink, only grow later. glibc only; elsewhere a no-op."""
     try:
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):    # no such call, or no C library to ask
         pass
 
 
