@@ -330,7 +330,8 @@ class BuildCache:
                 (self.dir / name).unlink()
             except OSError:
                 pass
-        shutil.rmtree(self.dir / "segments", ignore_errors=True)    # segmentshelf.SHELF_DIR
+        from .segmentshelf import SHELF_DIR
+        shutil.rmtree(self.dir / SHELF_DIR, ignore_errors=True)
 
 
 @dataclass

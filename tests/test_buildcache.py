@@ -703,7 +703,7 @@ def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeyp
     # digest, and their postings to another, named by its size and CRC, not into the
     # store; the store's segments hold none of them, and each file holds what the
     # segment's digest (or the CRC) says.
-    from generator import searchfiles, segmentshelf
+    from generator import searchfiles
     from generator.buildcache import BuildCache
     site, out, shelf = _shelf_site(make_site, tmp_path)
     cache = BuildCache(site.root, out.absolute(), (False, False))
@@ -739,7 +739,8 @@ def test_search_segments_text_is_shelved_not_stored(make_site, tmp_path, monkeyp
     assert tree_digest(out) == tree_digest(tmp_path / "full")
     live = BuildCache(site.root, out.absolute(), (False, False)).builder().segments()
     assert {p.name for p in shelf.iterdir()} == _shelf_names(live)
-    assert segmentshelf.SHELF_DIR == "segments"          # BuildCache.forget removes it by name
+    BuildCache(site.root, out.absolute(), (False, False)).forget()
+    assert not shelf.exists()                             # a forgotten cache keeps no shelf
 
 
 def test_a_segments_text_and_postings_are_let_go_as_soon_as_done_with(make_site, tmp_path, monkeypatch):
