@@ -152,6 +152,8 @@ def _load_content(site_dir: Path, config: Config | None, problems: Problems,
     for folder, ((doc, probed), items) in parsed.items():
         if probed is not None and cache is not None:
             cache.adopt("document", [folder], *probed)
+        if doc is not None:
+            doc.decode_body()        # here, once: see Document.decode_body
         parsed[folder] = (doc, items)
     for folder in folders:
         doc = _memo(cache, "document", [folder], problems,

