@@ -37,14 +37,27 @@ def _task_record(doc_id: str, row) -> dict[str, Any]:
     }
 
 
+def _csv_row(doc_id: str, row) -> list[str]:
+    """A task's row of tasks.csv: the fields of :func:`_task_record`, the units joined."""
+    t = row.task
+    return [_csv_cell(v) for v in (
+        doc_id, t.seq, t.section, t.item, t.requirement, "、".join([u.name for u in row.units]),
+        "、".join([u.name for u in row.lead_units]), t.deadline, _date(t.deadline_date), t.status)]
+
+
+# json.dumps(..., ensure_ascii=False) makes a new encoder at every call: 110,000 calls at
+# 10,000 documents
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def task_records(site: Site) -> list[dict[str, Any]]:
     return [_task_record(doc.id, row) for doc in site.documents for row in site.task_rows.get(doc.id, ())]
 
 
 def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = value if type(value) is str else "" if value is None else str(value)
     # A cell starting with = + - @ is a formula to Excel; prefix it so it stays text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
 def _chunks(site: Site, memo: dict | None, kind: str, make) -> list[bytes]:
@@ -75,25 +88,19 @@ def _json_lines(pieces: list[bytes]) -> bytes:
 
 def documents_json(site: Site, memo: dict | None = None) -> bytes:
     # One record per line: readable and diff-friendly. The key order is the documented one.
-    return _json_lines(_chunks(site, memo, "doc", lambda d, rows: json.dumps(
-        document_record(site, d), ensure_ascii=False)))
+    return _json_lines(_chunks(site, memo, "doc", lambda d, rows: _to_json(document_record(site, d))))
 
 
 def tasks_json(site: Site, memo: dict | None = None) -> bytes:
     return _json_lines(_chunks(site, memo, "tasks", lambda d, rows: ",\n".join(
-        json.dumps(_task_record(d.id, r), ensure_ascii=False) for r in rows)))
+        _to_json(_task_record(d.id, r)) for r in rows)))
 
 
 def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
     """UTF-8 with BOM and CRLF line ends, so that Excel opens the Chinese text correctly."""
     def rows_csv(doc, rows) -> str:
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        for row in rows:
-            r = _task_record(doc.id, row)
-            writer.writerow([_csv_cell(v) for v in (
-                r["document"], r["seq"], r["section"], r["item"], r["requirement"], "、".join(r["units"]),
-                "、".join(r["lead_units"]), r["deadline"], r["deadline_date"], r["status"])])
+        csv.writer(buf, lineterminator="\r\n").writerows([_csv_row(doc.id, row) for row in rows])
         return buf.getvalue()
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerow(TASK_CSV_HEADER)

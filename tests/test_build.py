@@ -294,6 +294,33 @@ def test_full_build_writes_open_data_as_it_is_made(make_site, tmp_path):
     assert isinstance(staged["sitemap.xml"], bytes) and staged["sitemap.xml"] == plain["sitemap.xml"]
 
 
+def test_tasks_csv_cells_that_excel_would_run_as_formulas_stay_text(make_site, tmp_path):
+    # A cell that starts with = + - @ (or a tab or CR) is a formula to Excel: tasks.csv
+    # prefixes it with ' ; tasks.json keeps the text as written. Each CSV row has the
+    # JSON record's fields, the units joined by 、.
+    import csv
+    import io
+    import json
+
+    from generator.build import build_site
+    site = make_site()
+    site.document("a", tasks=(
+        "tasks:\n"
+        "  - requirement: \"=HYPERLINK(\\\"http://x\\\")\"\n    units: [区财政局, 区政府办公室]\n"
+        "    deadline: \"+1\"\n"
+        "  - requirement: \"@SUM(A1)\"\n    section: \"-一、总体要求\"\n    units: [区财政局]\n"
+        "  - requirement: 正常的要求\n    units: [区政府办公室]\n    deadline: 2024年6月底前\n"))
+    out = tmp_path / "out"
+    build_site(site.root, out)
+    records = json.loads((out / "api" / "tasks.json").read_text(encoding="utf-8"))
+    table = list(csv.reader(io.StringIO((out / "api" / "tasks.csv").read_bytes().decode("utf-8-sig"))))
+    assert len(table) == 4 and len(records) == 3
+    assert [r["requirement"] for r in records] == ['=HYPERLINK("http://x")', "@SUM(A1)", "正常的要求"]
+    assert [row[4] for row in table[1:]] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)", "正常的要求"]
+    assert table[1][5] == "区财政局、区政府办公室" and table[1][7] == "'+1" and table[2][2] == "'-一、总体要求"
+    assert table[3][7] == "2024年6月底前" and table[3][0] == "a" and table[3][1] == "3"
+
+
 def test_staging_a_file_after_its_staging_folder_was_removed(tmp_path):
     # stage_file remembers the folders it made (asking the file system for each of a
     # full build's 65,000 files was 2.4 CPU-seconds); a staging folder removed after a
