@@ -332,7 +332,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     """Build every index file for ``site``; ``check()`` is called now and then and may
     raise :class:`~generator.search.Cancelled`. ``memo``: see :func:`site_segments`; an
     incremental build also passes the last build's display file prints as "prints" and
-    its files as "reuse" (:func:`display_files`), and the pinyin readings of its
+    its files as "reuse" (:mod:`generator.searchdisplay`), and the pinyin readings of its
     vocabulary as "readings", and gets this build's in "prints_new" and "readings_new".
 
     ``put(output path, bytes)``, when given, takes each file as soon as it is made and
@@ -352,13 +352,16 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     # text then shelved (generator.segmentshelf), not held while the postings are joined.
     display = DisplayFiles(memo.get("prints", {}) if memo is not None else {}, reuse, put)
 
+    def to_shelf(put_away: Callable[[list, Path], None], segs: list[Segment]) -> None:
+        try:
+            put_away(segs, shelf)
+        except OSError:
+            pass        # kept in memory: the cache's save tries again, and says so
+
     def each(seg: Segment) -> None:
         display.add(seg)
         if shelf is not None:
-            try:
-                shelve([seg], shelf)
-            except OSError:
-                pass        # kept in memory: the cache's save tries again, and says so
+            to_shelf(shelve, [seg])
 
     segments = site_segments(site, check, memo, each)
     if shelf is not None:
@@ -366,7 +369,10 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     offsets, bases, total = display.offsets, display.bases, display.records
     files: dict[str, Any] = {}
     sums: dict[str, str] = {}        # SHA-256 of the files the content hash covers
-    changed = _changed_terms(last.get("segments"), segments)
+    # each segment's (postings, positions), read back once where shelved: for the
+    # comparison with the last build and for the shards
+    tables = [seg.packed() for seg in segments]
+    changed = _changed_terms(last.get("segments"), segments, tables)
 
     last_sums: dict[str, str] = last.get("sums", {})
 
@@ -440,7 +446,6 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         return count, terms
 
     check()
-    tables = [seg.packed() for seg in segments]      # read back where shelved
     shard_total, term_count = shard_files("t", [(o, t[0]) for o, t in zip(offsets, tables)],
                                           changed[0] if changed else None)
     pos_count, _ = shard_files("q", [(o, t[1]) for o, t in zip(offsets, tables)],
@@ -449,10 +454,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     if shelf is not None:
         # not needed again by this build: the new segments' postings go to the shelf too
         # (at 10,000 documents, 100 MB of the build process while the pages render)
-        try:
-            shelve_tables(segments, shelf)
-        except OSError:
-            pass        # kept in memory: the cache's save tries again, and says so
+        to_shelf(shelve_tables, segments)
         give_back()
     check()
 
@@ -541,9 +543,11 @@ def _totals(segments: list[Segment], last: Totals | None) -> Totals:
     return Totals(list(segments), runs, keep, chars)
 
 
-def _changed_terms(old: list[Segment] | None, new: list[Segment]) -> tuple[set[str], set[str]] | None:
+def _changed_terms(old: list[Segment] | None, new: list[Segment],
+                   new_tables: list[tuple[Packed, Packed]]) -> tuple[set[str], set[str]] | None:
     """(terms, positional terms) whose postings differ between the last build's segments
-    and these; None when they cannot be told apart cheaply (every shard is made again).
+    and these (``new_tables``: their :meth:`Segment.packed`, in order); None when they
+    cannot be told apart cheaply (every shard is made again).
 
     Segments that kept their place and number of records are compared one by one. From
     the first that did not on, every record may have moved: the postings of the rest,
@@ -559,13 +563,15 @@ def _changed_terms(old: list[Segment] | None, new: list[Segment]) -> tuple[set[s
         return None
     terms: set[str] = set()
     positional: set[str] = set()
-    for a, b in zip(old[:same], new[:same]):
+    for a, b, (b_terms, b_positions) in zip(old[:same], new[:same], new_tables):
         if a is not b:
-            (a_terms, a_positions), (b_terms, b_positions) = a.packed(), b.packed()
+            a_terms, a_positions = a.packed()
             terms |= _differ(a_terms, b_terms)
             positional |= _differ(a_positions, b_positions)
     if rest:
-        tables = {id(seg): seg.packed() for seg in old[same:] + new[same:]}
+        # an old segment still in use is one of the new: its shelf is not read again
+        tables = {id(seg): t for seg, t in zip(new[same:], new_tables[same:])}
+        tables.update({id(seg): seg.packed() for seg in old[same:] if id(seg) not in tables})
         for k, found in ((0, terms), (1, positional)):
             tails = []
             for segs in (old[same:], new[same:]):

@@ -67,11 +67,7 @@ def take(seg: Any) -> tuple[str, str]:
     """(metas, text) of a shelved segment, read back from its file; :class:`ShelfLost`
     when the file is gone or its content is not the segment's."""
     path, size = seg.shelf
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        raise ShelfLost(path) from None
+    data = _read(path)
     head = len(_MAGIC) + _LENGTH
     if len(data) != size or not data.startswith(_MAGIC):
         raise ShelfLost(path)
@@ -116,11 +112,7 @@ def take_tables(seg: Any) -> tuple[Any, Any]:
     """(postings, positions) of a segment whose tables are shelved; :class:`ShelfLost`
     when the file is gone or not what was put there."""
     path, size, check = seg.tables
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        raise ShelfLost(path) from None
+    data = _read(path)
     if len(data) != size or zlib.crc32(data) != check:
         raise ShelfLost(path)
     try:
@@ -130,6 +122,15 @@ def take_tables(seg: Any) -> tuple[Any, Any]:
     if not (type(tables) is tuple and len(tables) == 2):
         raise ShelfLost(path)
     return tables
+
+
+def _read(path: str) -> bytes:
+    """A shelf file's bytes; :class:`ShelfLost` when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        raise ShelfLost(path) from None
 
 
 def _write(folder: Path, path: Path, pieces: list[bytes]) -> None:
@@ -193,5 +194,5 @@ def sweep(folder: Path, segments: Iterable[Any]) -> None:
                 pass
 
 
-__all__ = ["SHELF_DIR", "ShelfLost", "content_digest", "present", "shelve", "shelve_tables", "sweep", "take",
-           "take_tables", "unshelve"]
+__all__ = ["SHELF_DIR", "ShelfLost", "content_digest", "give_back", "present", "shelve", "shelve_tables", "sweep",
+           "take", "take_tables", "unshelve"]
