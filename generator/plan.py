@@ -153,6 +153,18 @@ def page_bounds(count: int, size: int) -> list[tuple[int, int]]:
     return [(0, first)] + [(start, start + size) for start in range(first, count, size)]
 
 
+def pager_window(number: int, count: int) -> tuple[int | None, ...]:
+    """The page numbers a pager shows on page ``number`` of ``count``, None for an
+    ellipsis: the first and last pages and two on each side of this one, "…" for a gap
+    after the first or before the last. Made here, a few numbers per page: the template
+    went through every page number on every page, which grows with the square of a
+    list's length (40,000 steps for the 200 pages of 10,000 documents, 4 million for
+    100,000)."""
+    shown = set(range(max(1, number - 2), min(count, number + 2) + 1)) | {1, count}
+    gaps = {n for n in (2, count - 1) if 1 <= n <= count} - shown
+    return tuple(n if n in shown else None for n in sorted(shown | gaps))
+
+
 def _paged(kind: str, url: str, template: str, title: str, column: str, items: tuple, size: int,
            data, sources, keep: Callable | None = None, totals: dict | None = None) -> list[Page]:
     """Pages of ``items`` (newest first) by :func:`page_bounds`: ``url`` for the first,
@@ -171,6 +183,7 @@ def _paged(kind: str, url: str, template: str, title: str, column: str, items: t
         def make(number: int = number, chunk: tuple = chunk) -> Page:
             # prev/next given, not looked up by a computed key: see incremental._reads_body
             pager = ({"number": number, "count": len(chunks), "urls": tuple(urls),
+                      "window": pager_window(number, len(chunks)),
                       "prev": urls[number - 2] if number > 1 else None,
                       "next": urls[number] if number < len(chunks) else None} if len(chunks) > 1 else None)
             page_title = title if number == 1 else f"{title}（第{number}页）"

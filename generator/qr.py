@@ -45,7 +45,9 @@ QUIET_ZONE = 4          # modules; the QR specification's minimum
 _OPTIONS = {"error": "m", "micro": False, "boost_error": True}
 
 
-@lru_cache(maxsize=4096)
+# A few only: each page has its own address, so a build draws each code once, and 4,096
+# kept SVGs (about 4 KB each) were 16 MB of every render process at 10,000 documents.
+@lru_cache(maxsize=64)
 def qr_svg(url: str, label: str = "本页地址的二维码") -> str:
     """Inline SVG for ``url``: scalable (viewBox, no fixed size), black on white."""
     rows, size = symbol(url)

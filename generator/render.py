@@ -56,6 +56,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
     )
     env.filters["isodate"] = isodate
     env.globals["merge_cells"] = merge_cells
+    env.globals["task_columns"] = task_columns
     env.globals["qr_svg"] = qr_svg
     return env
 
@@ -63,6 +64,17 @@ def make_environment(site_root: Path) -> jinja2.Environment:
 def isodate(value: dt.date | None, empty: str = "") -> str:
     """Dates are shown YYYY-MM-DD, as disclosure pages require."""
     return value.isoformat() if value else empty
+
+
+TASK_COLUMNS = ("section", "item", "deadline", "status", "progress")
+
+
+def task_columns(rows: tuple[TaskRow, ...]) -> dict[str, bool]:
+    """Which optional columns a task table has: those some row fills in. One pass in
+    Python: five ``selectattr | list | length`` filters a table took 0.9 of the 15.5
+    CPU-s of a 10,000-document build's templates (Jinja's filters are wrapped for async
+    use and test each row through the environment)."""
+    return {name: any(getattr(row.task, name) for row in rows) for name in TASK_COLUMNS}
 
 
 def merge_cells(rows: tuple[TaskRow, ...]) -> list[dict[str, Any]]:

@@ -351,3 +351,19 @@ def test_two_sources_of_one_output_file_are_both_named(make_site):
     messages = [p.message for p in problems.errors]
     assert any("documents/a/index.html 有两个来源" in m for m in messages), messages
 
+
+
+def test_a_task_table_has_the_optional_columns_some_row_fills_in(make_site, tmp_path):
+    site = make_site()
+    site.document("some", tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n    deadline: 2024-12-31\n"
+                                "  - requirement: 乙\n    units: [区财政局]\n    progress: 已完成\n")
+    site.document("none", tasks="tasks:\n  - requirement: 丙\n    units: [区财政局]\n")
+    out = tmp_path / "out"
+    site.build(out)
+    headers = {}
+    for doc in ("some", "none"):
+        soup = page_soup(out, f"documents/{doc}/tasks/")
+        headers[doc] = [th.get_text(strip=True) for th in soup.select("table.task-table thead th")]
+    # deadline filled in one row and progress in the other; section, item and status in none
+    assert headers["some"] == ["序号", "具体要求", "责任单位", "完成时限", "推进落实情况"]
+    assert headers["none"] == ["序号", "具体要求", "责任单位"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import page_soup, squash
 from generator.build import build_site
-from generator.plan import DOCS_PER_PAGE, page_bounds
+from generator.plan import DOCS_PER_PAGE, page_bounds, pager_window
 
 
 def test_page_bounds_hold_every_item_once_and_keep_older_pages_as_items_are_added():
@@ -31,6 +31,22 @@ def test_page_bounds_hold_every_item_once_and_keep_older_pages_as_items_are_adde
             assert older_grown == older, count
         else:                   # the first page gave its older part to a page of its own
             assert len(grown) == len(bounds) + 1 and older < older_grown, count
+
+
+def test_pager_window_shows_both_ends_two_neighbours_and_gaps():
+    assert pager_window(10, 20) == (1, None, 8, 9, 10, 11, 12, None, 20)
+    assert pager_window(1, 2) == (1, 2)
+    assert pager_window(1, 9) == (1, 2, 3, None, 9)
+    assert pager_window(5, 9) == (1, None, 3, 4, 5, 6, 7, None, 9)
+    assert pager_window(4, 9) == (1, 2, 3, 4, 5, 6, None, 9)
+    # the rule the template applied to every page number (a gap shown only next to an end)
+    for count in range(2, 80):
+        for number in range(1, count + 1):
+            rule = [n if n in (1, count) or abs(n - number) <= 2 else None
+                    for n in range(1, count + 1) if n in (1, 2, count - 1, count) or abs(n - number) <= 2]
+            window = pager_window(number, count)
+            assert window == tuple(rule), (number, count)
+            assert len(window) <= 9          # a few entries per page, however long the list
 
 
 def _documents(site, count: int, start: dt.date) -> None:
@@ -71,7 +87,11 @@ def test_adding_the_newest_document_rewrites_the_first_page_of_its_lists_only(ma
         soup = page_soup(out, url)
         titles += [a.get_text() for a in soup.select("main li a") if "文件" in a.get_text()]
         status = squash(soup.select_one(".pager-status").get_text())
-        assert status == f"第{lists.index(url) + 1}页，共3页"
+        number = lists.index(url) + 1
+        assert status == f"第{number}页，共3页"
+        shown = [squash(li.get_text()) for li in soup.select(".pager li")]
+        assert shown == (["上一页"] if number > 1 else []) + [f"第{n}页" if n == number else str(n) for n in (1, 2, 3)] \
+            + (["下一页"] if number < 3 else [])
         total = [p for p in soup.select("main p") if "共" in p.get_text() and "个文件" in p.get_text()]
         assert (squash(total[0].get_text()) if total else None) == (f"共{count + 1}个文件。" if url == lists[0] else None)
     assert titles == ["最新的文件"] + [f"第{n}号文件" for n in reversed(range(count))]
