@@ -18,11 +18,10 @@ gaps are written when they are joined.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from array import array
 from pathlib import Path
@@ -31,11 +30,14 @@ from typing import Any, Callable
 from .postings import Packed, segment_postings
 from .searchdisplay import DisplayFiles, chunk_room, json_bytes as _json
 from .segmentshelf import content_digest, give_back, shelve, shelve_tables, take, take_tables
+from .searchshards import changed_terms as _changed_terms, join as _join, join_kept as _join_kept
+from .searchshards import settled_count as _settled_count, shard_names as _shard_names, sizes as _sizes
+from .writer import content_bytes
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
 from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
                      _no_check, index_items, item_inputs, item_records,
-                     fnv1a, shard_count, shard_terms, varint)
+                     fnv1a, shard_terms)
 from .site import Site
 
 SEGMENT_DOCS = 32        # documents per segment, about: what one edit makes us index again
@@ -70,6 +72,9 @@ class Segment:
     text_bytes: int
     shelf: tuple[str, int] | None = None     # (file, size) holding metas and text, once shelved
     tables: tuple[str, int, int] | None = None   # (file, size, CRC-32) holding the postings, ditto
+    # (postings, positions): each table's _sizes, kept so that the shard counts of an
+    # edit are known without reading every segment's shelved tables back
+    sizes: tuple[tuple[int, int, int], ...] = ()
 
     def display(self) -> tuple[str, str]:
         """(metas, text): as held, or read back from the shelf."""
@@ -124,7 +129,7 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
     return Segment(len(records), postings, positions, runs, kept_names(records),
                    chars, metas_json, text, ends, digest,
                    tuple(tuple(getattr(r, name) for r in records) for name in _FACET_FIELDS),
-                   text_chars, text_bytes)
+                   text_chars, text_bytes, sizes=(_sizes(postings), _sizes(positions)))
 
 
 def _bounds() -> tuple[int, int, int]:
@@ -199,65 +204,6 @@ def memo_key(entry: tuple) -> tuple:
     """The memo key of an entry (for a memo read back from the build cache)."""
     return tuple(_item_key(item, extra) for item, extra in zip(entry[0], entry[1]))
 
-
-def _join(parts: list[tuple[int, Packed]], keep: set[str] | None = None) -> dict[str, str]:
-    """Segments' postings (with their record offsets) as one term → postings map; with
-    ``keep``, of those terms only."""
-    joined: defaultdict[str, list[str]] = defaultdict(list)
-    last: dict[str, int] = {}
-    for offset, postings in parts:
-        if keep is None:
-            items: Any = postings.items()
-        else:
-            # a segment none of whose terms is kept is not split at all (its further
-            # entries are most of a big site's postings)
-            terms = postings.terms.split("\0") if postings.count else []
-            # most segments hold none of an edit's few terms: looked at in C first
-            if keep.isdisjoint(terms):
-                continue
-            wanted = [i for i, term in enumerate(terms) if term in keep]
-            entries, rests = postings.entries.split("\0"), postings.rests.split("\0")
-            items = [(terms[i], (postings.firsts[i], entries[i], rests[i], postings.lasts[i])) for i in wanted]
-        for term, (first, entry, rest, final) in items:
-            joined[term].append(varint(offset + first - last.get(term, 0)) + entry + rest)
-            last[term] = offset + final
-    return {t: "".join(p) for t, p in joined.items()}
-
-
-def _shard_name(prefix: str, i: int, count: int) -> str:
-    """The file of shard ``i`` of ``count``: its number in hex, as wide as the largest."""
-    return f"{prefix}/{i:0{len(f'{count - 1:x}')}x}.json"
-
-
-@functools.lru_cache(maxsize=8)
-def _shard_names(prefix: str, count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Every shard's file name (:func:`_shard_name`), and its output path: spelled once,
-    not three times a shard for each of an edit's 8,192 shards."""
-    names = tuple(_shard_name(prefix, i, count) for i in range(count))
-    return names, tuple(INDEX_DIR + name for name in names)
-
-
-def _settled_count(parts: list[tuple[int, Packed]], records: int) -> tuple[int | None, int]:
-    """(the shard count of the joined postings (:func:`~generator.search.shard_count`)
-    when bounds on their size settle it without joining them, else None; the lower
-    bound of that size in bytes).
-
-    A joined term's postings are its segments' entries, each after a record gap of 1 to
-    ``len(varint(records))`` characters; the term itself adds its UTF-8 bytes (at most 3
-    a character) and 6. A big site's tables are far above MAX_SHARDS × SHARD_TARGET, and
-    its count is then the same for both bounds."""
-    low = high = 0
-    widest = len(varint(max(records, 1)))
-    for _, p in parts:
-        if p.count:
-            entries = len(p.entries) + len(p.rests) - 2 * (p.count - 1)      # less the NULs
-            low += entries + p.count
-            high += entries + p.count * (widest + 6) + 3 * len(p.terms)
-    count = shard_count(low)
-    return (count if shard_count(high) == count else None), low
-
-
-# ---------------------------------------------------------------------------- files
 
 @dataclass
 class SearchIndex:
@@ -370,9 +316,15 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     files: dict[str, Any] = {}
     sums: dict[str, str] = {}        # SHA-256 of the files the content hash covers
     # each segment's (postings, positions), read back once where shelved: for the
-    # comparison with the last build and for the shards
-    tables = [seg.packed() for seg in segments]
-    changed = _changed_terms(last.get("segments"), segments, tables)
+    # comparison with the last build, and for the shards when they are all made
+    read: dict[int, tuple[Packed, Packed]] = {}
+
+    def table(i: int) -> tuple[Packed, Packed]:
+        if i not in read:
+            read[i] = segments[i].packed()
+        return read[i]
+
+    changed = _changed_terms(last.get("segments"), segments, table)
 
     last_sums: dict[str, str] = last.get("sums", {})
 
@@ -402,7 +354,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 return None
             return {fnv1a(term) & (count - 1) for term in changed_terms}
 
-        count, size = _settled_count(parts, total)
+        count, size = _settled_count([_sizes(p) for _, p in parts], total)
         dirty = dirty_shards(count) if count is not None else None
         # only the changed shards' terms are joined when every other shard can be taken
         partial = False
@@ -445,12 +397,61 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                     add(names[i], _json(shard))
         return count, terms
 
+    def edited_shards() -> tuple[int, int, int] | None:
+        """(shards, terms, position shards) when the term files an edit changed can be
+        made by reading each segment's tables once, one segment at a time; else None.
+
+        The terms a changed shard holds now are those its last file held and the
+        edit's changed terms (a term comes or goes only with a change of its postings),
+        and the shard counts follow from the segments' sizes: nothing needs every
+        segment's tables at once. Held together, the shelved tables of 10,000
+        documents were 90 MB of an edit's peak memory."""
+        if changed is None or "terms" not in last or any(not seg.sizes for seg in segments):
+            return None
+        plans = []
+        for k, prefix in enumerate(("t", "q")):
+            count, _ = _settled_count([seg.sizes[k] for seg in segments], total)
+            if count is None or last.get(prefix) != count:
+                return None
+            names, fulls = _shard_names(prefix, count)
+            if not (last_sums.keys() >= set(names) and reuse.keys() >= set(fulls)):
+                return None
+            dirty = {fnv1a(term) & (count - 1) for term in changed[k]}
+            held: set[str] = set()
+            for i in dirty:
+                data = content_bytes(reuse[fulls[i]])
+                if hashlib.sha256(data).hexdigest() != last_sums[names[i]]:
+                    return None             # not the file the last build wrote
+                held.update(json.loads(data))
+            plans.append((count, names, dirty, held))
+        keeps = [held | changed[k] for k, (_, _, _, held) in enumerate(plans)]
+        joined = _join_kept(((offset, seg.packed() if i not in read else read.pop(i))
+                             for i, (offset, seg) in enumerate(zip(offsets, segments))),
+                            keeps) if any(keeps) else [{}, {}]
+        for (count, names, dirty, _), table_terms in zip(plans, joined):
+            shards: dict[int, dict[str, str]] = {i: {} for i in dirty}
+            for term, p in table_terms.items():
+                shards[fnv1a(term) & (count - 1)][term] = p
+            for i in range(count):
+                if i in dirty:
+                    add(names[i], _json(shards[i]))
+                else:
+                    take_last(names[i])
+        now, before = joined[0].keys(), plans[0][3]
+        return plans[0][0], last["terms"] + len(now - before) - len(before - now), plans[1][0]
+
     check()
-    shard_total, term_count = shard_files("t", [(o, t[0]) for o, t in zip(offsets, tables)],
-                                          changed[0] if changed else None)
-    pos_count, _ = shard_files("q", [(o, t[1]) for o, t in zip(offsets, tables)],
-                               changed[1] if changed else None)
-    del tables
+    edited = edited_shards()
+    if edited is not None:
+        shard_total, term_count, pos_count = edited
+    else:
+        tables = [table(i) for i in range(len(segments))]
+        read.clear()
+        shard_total, term_count = shard_files("t", [(o, t[0]) for o, t in zip(offsets, tables)],
+                                              changed[0] if changed else None)
+        pos_count, _ = shard_files("q", [(o, t[1]) for o, t in zip(offsets, tables)],
+                                   changed[1] if changed else None)
+        del tables
     if shelf is not None:
         # not needed again by this build: the new segments' postings go to the shelf too
         # (at 10,000 documents, 100 MB of the build process while the pages render)
@@ -473,7 +474,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     if memo is not None and memo.get("release_pinyin"):
         release_pinyin()
     if memo is not None:
-        memo["shards_new"] = {"segments": segments, "t": shard_total, "q": pos_count, "chars": frozenset(chars),
+        memo["shards_new"] = {"segments": segments, "t": shard_total, "q": pos_count, "terms": term_count,
+                              "chars": frozenset(chars),
                               "sums": {k: v for k, v in sums.items() if k[:2] in ("t/", "q/") or k == "py.json"},
                               "totals": totals}
     check()
@@ -541,54 +543,6 @@ def _totals(segments: list[Segment], last: Totals | None) -> Totals:
         keep.update(seg.keep)
         chars.update(seg.chars)
     return Totals(list(segments), runs, keep, chars)
-
-
-def _changed_terms(old: list[Segment] | None, new: list[Segment],
-                   new_tables: list[tuple[Packed, Packed]]) -> tuple[set[str], set[str]] | None:
-    """(terms, positional terms) whose postings differ between the last build's segments
-    and these (``new_tables``: their :meth:`Segment.packed`, in order); None when they
-    cannot be told apart cheaply (every shard is made again).
-
-    Segments that kept their place and number of records are compared one by one. From
-    the first that did not on, every record may have moved: the postings of the rest,
-    joined, are compared, when the rest is short (a document added, the newest, is in
-    the last segment or a new one after it, and moves no other record)."""
-    if old is None:
-        return None
-    same = 0
-    while same < min(len(old), len(new)) and old[same].records == new[same].records:
-        same += 1
-    rest = max(len(old), len(new)) - same
-    if rest > max(2, len(new) // 8):
-        return None
-    terms: set[str] = set()
-    positional: set[str] = set()
-    for a, b, (b_terms, b_positions) in zip(old[:same], new[:same], new_tables):
-        if a is not b:
-            a_terms, a_positions = a.packed()
-            terms |= _differ(a_terms, b_terms)
-            positional |= _differ(a_positions, b_positions)
-    if rest:
-        # an old segment still in use is one of the new: its shelf is not read again
-        tables = {id(seg): t for seg, t in zip(new[same:], new_tables[same:])}
-        tables.update({id(seg): seg.packed() for seg in old[same:] if id(seg) not in tables})
-        for k, found in ((0, terms), (1, positional)):
-            tails = []
-            for segs in (old[same:], new[same:]):
-                parts, offset = [], 0
-                for seg in segs:
-                    parts.append((offset, tables[id(seg)][k]))
-                    offset += seg.records
-                tails.append(_join(parts))
-            a, b = tails
-            found |= {term for term in a.keys() | b.keys() if a.get(term) != b.get(term)}
-    return terms, positional
-
-
-def _differ(a: Packed, b: Packed) -> set[str]:
-    """Terms whose entries (gaps and last record included) differ between two segments."""
-    old, new = dict(a.items()), dict(b.items())
-    return {term for term in old.keys() | new.keys() if old.get(term) != new.get(term)}
 
 
 def index_files(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,

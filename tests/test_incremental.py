@@ -329,18 +329,18 @@ def test_an_edit_joins_only_the_terms_of_the_shards_it_changes(make_site, monkey
     monkeypatch.setattr(search, "MIN_SHARDS", 64)    # enough shards to tell few from all
     site, builder = _segmented_site(make_site, monkeypatch, 40)
     joined: list[tuple[bool, int]] = []
-    real = searchfiles._join
+    real = searchfiles._join_kept
 
-    def spy(parts, keep=None):
-        out = real(parts, keep)
-        joined.append((keep is not None, len(out)))
+    def spy(parts, keeps):
+        out = real(parts, keeps)
+        joined.extend((keep is not None, len(got)) for keep, got in zip(keeps, out))
         return out
-    monkeypatch.setattr(searchfiles, "_join", spy)
+    monkeypatch.setattr(searchfiles, "_join_kept", spy)
     site.document("d05", body="".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40)) + "补充一句话。\n")
     builder.build()
     (partial_t, some), (partial_q, _) = joined
     assert partial_t and partial_q
-    monkeypatch.setattr(searchfiles, "_join", real)
+    monkeypatch.setattr(searchfiles, "_join_kept", real)
     every = {t for s in builder.search_shards["segments"] for t, _ in s.postings.items()}
     assert 0 < some < len(every) / 2, (some, len(every))
     fresh = Builder(site.root)
