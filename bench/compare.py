@@ -432,13 +432,20 @@ def machine() -> list[str]:
             f"machine speed: {calibrate():.2f} s for a 10-million-step Python loop (lower is faster)"]
 
 
+def _highest(gen: Generator, figure: str) -> str:
+    """The highest ``figure`` (peak or pss) of a generator's runs in MB, and the run it
+    came from: a cold build's processes and an edit's one process peak differently, and
+    which of them sets the figure is what to work on."""
+    value, phase = max((getattr(r, figure), k) for k, v in gen.runs.items() for r in v)
+    return f"{value / 1e6:.0f} ({'no-op' if phase == 'noop' else phase})"
+
+
 def table(gens: list[Generator], count: int, markdown: bool) -> list[str]:
     """Figures (the fastest of the repeats; the highest peak) and Gongkai's ratios."""
     best = {g.name: {k: min(r.seconds for r in v) for k, v in g.runs.items()} for g in gens}
     head = ["generator", "cold s", "no-op s", "edit s", "peak MB", "peak PSS MB", "note"]
     rows = [[g.name, *(f"{best[g.name][k]:.2f}" for k in ("cold", "noop", "edit")),
-             f"{max(r.peak for v in g.runs.values() for r in v) / 1e6:.0f}",
-             f"{max(r.pss for v in g.runs.values() for r in v) / 1e6:.0f}", g.note] for g in gens]
+             _highest(g, "peak"), _highest(g, "pss"), g.note] for g in gens]
     gk = best.get("gongkai")
     ratios = [[g.name, *(best[g.name][k] / gk[k] for k in ("cold", "noop", "edit"))]
               for g in gens if gk and g.name != "gongkai"]
@@ -493,7 +500,8 @@ def main() -> None:
             bench(g, count, args.repeat, logs)
         print("\n".join(table(gens, count, args.markdown)) + "\n", flush=True)
     print("Times: wall clock of the build command, the fastest of the repeats. Peak: highest resident memory "
-          "summed over the process tree (sampled every 20 ms), over all runs; peak PSS: the same with each "
+          "summed over the process tree (sampled every 20 ms), over all runs, with the run it came from; "
+          "peak PSS: the same with each "
           "shared page divided among the processes sharing it (sampled at most every 20 ms, less often for big "
           "processes: reading it costs 30 ms at 2 GB). "
           f"Machine speed after the runs: {calibrate():.2f} s. Build logs: bench/.corpus/*/logs/.")
