@@ -37,7 +37,7 @@ from .content.documents import Document
 from .content.interpretations import Interpretation
 from .content.units import Unit
 from .problems import BuildFailed, Problems
-from . import parallel, search, searchfiles
+from . import opendata, parallel, search, searchfiles
 from .pages import Page
 from .render import TemplateProblem, make_environment, template_dirs
 from .loadcache import LoadCache
@@ -188,6 +188,7 @@ class Builder:
         self.site_parts: tuple | None = None
         self.data_outputs: dict[str, bytes | Path] = {}
         self.data_memo: dict = {}
+        self.data_checks: dict = {}     # size and CRC-32 of the files the memo's pieces are in
         self.search_memo: dict = {}          # search index segments (see searchfiles)
         self.search_prints: dict = {}        # what the display files were made from (ditto)
         self.search_readings: dict = {}      # pinyin readings of the search vocabulary (ditto)
@@ -237,6 +238,7 @@ class Builder:
             # Config decides how sources are read and shown (encoding, raw HTML, privacy
             # allowlist, base URL): start afresh.
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
+            self.data_checks = {}
             self.search_memo, self.search_prints, self.search_readings = {}, {}, {}
             self.search_shards = {}
         problems = Problems(self.site_dir)
@@ -307,7 +309,9 @@ class Builder:
         rendered = len(todo)
         if index is not None:
             reuse = {**(reuse or {}), "search": index}
-        memo = {"old": self.data_memo}
+        # the pieces of the open data are looked up in the files the last build wrote
+        memo = {"old": self.data_memo, "checks": self.data_checks,
+                "files": {kind: self.data_outputs.get(path) for kind, path in opendata.PIECED.items()}}
         checked = self.last_outputs.files.keys() if self.last_outputs is not None else None
         outputs = collect_outputs(site, problems, rendered_pages={k: v[1] for k, v in pages.items()},
                                   data_outputs=reuse, memo=memo, stage=self.stage, checked=checked)
@@ -320,7 +324,7 @@ class Builder:
         # as collect_outputs added them (a path taken twice is an error, raised above)
         self.data_outputs["search"] = list(reuse["search"])
         if "new" in memo:
-            self.data_memo = memo["new"]
+            self.data_memo, self.data_checks = memo["new"], memo["checks_new"]
         if "new" in search_memo:
             self._keep_search(search_memo)
         self.search_stale = stale
@@ -366,7 +370,7 @@ class Builder:
     # display-file prints, pinyin readings): pickled apart as one bytes object, it skips
     # the cache's per-object hook (see cachestore._Writer), 150,000 calls at 10,000
     # documents.
-    _PLAIN = ("link_files", "anchored", "search_prints", "search_readings", "data_outputs")
+    _PLAIN = ("link_files", "anchored", "search_prints", "search_readings", "data_outputs", "data_checks")
 
     def __getstate__(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in self._PLAIN}

@@ -4,11 +4,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zlib
 from typing import Any
 from xml.sax.saxutils import escape
 
 from .content.documents import Document
 from .site import Site
+from .writer import Staged, content_bytes
+
+# The site-wide files made of per-document pieces, by the memo's name for them
+PIECED = {"doc": "api/documents.json", "tasks": "api/tasks.json", "csv": "api/tasks.csv"}
 
 TASK_CSV_HEADER = ["文件标识", "序号", "工作任务（部分）", "工作任务（事项）", "具体要求", "责任单位",
                    "牵头单位", "完成时限", "完成日期", "状态"]
@@ -60,40 +65,91 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
-def _chunks(site: Site, memo: dict | None, kind: str, make) -> list[bytes]:
-    """Per-document pieces of a site-wide file, as UTF-8, reused while the document's rows
-    are unchanged. Kept as bytes, not text: the file is bytes, and the build cache reads
-    the pieces back without decoding them (92 MB of them at 10,000 documents)."""
-    out = []
+def _chunks(site: Site, memo: dict | None, kind: str, make) -> tuple[list[bytes | memoryview], list[tuple]]:
+    """Per-document pieces of a site-wide file, as UTF-8, and what :func:`_remember`
+    needs to find them again; a piece is made again only when the document or its rows
+    changed.
+
+    An incremental build's memo keeps no piece itself, only where it is in the file the
+    last build wrote (``memo["files"]``, checked against the size and CRC-32 recorded
+    then, ``memo["checks"]``): kept as bytes, the pieces of 10,000 documents were 92 MB
+    of every edit's memory, read back from the build cache and mostly never used (an
+    edit of a document's text reuses the open data whole)."""
+    out: list[bytes | memoryview] = []
+    keys: list[tuple] = []
     old = memo.get("old", {}) if memo is not None else {}
+    last: memoryview | None = None
     for doc in site.documents:
         rows = site.task_rows.get(doc.id, ())
         key = (kind, id(doc), id(rows))
         entry = old.get(key)
-        if entry is None:
-            # the objects are kept: their ids key the memo
-            entry = (doc, rows, make(doc, rows).encode("utf-8"))
-        if memo is not None:
-            memo.setdefault("new", {})[key] = entry
-        out.append(entry[2])
-    return out
+        piece = None
+        if entry is not None:
+            if last is None:
+                # views, not copies: the old file and the new are held, not the pieces too
+                last = memoryview(_last_file(memo, kind))
+            start, stop = entry[2]
+            if last and stop <= len(last):
+                piece = last[start:stop]
+        if piece is None:
+            piece = make(doc, rows).encode("utf-8")
+        out.append(piece)
+        # the objects are kept: their ids key the memo
+        keys.append((key, doc, rows))
+    return out, keys
 
 
-def _json_lines(pieces: list[bytes]) -> bytes:
-    pieces = [p for p in pieces if p]
-    if not pieces:
-        return b"[]\n"
-    return b"[\n" + b",\n".join(pieces) + b"\n]\n"
+def _last_file(memo: dict | None, kind: str) -> bytes:
+    """The last build's file of ``kind``, when it is still the one it wrote; else b"" (its
+    pieces are then made again)."""
+    content = memo.get("files", {}).get(kind) if memo is not None else None
+    check = memo.get("checks", {}).get(kind) if memo is not None else None
+    if content is None or check is None or isinstance(content, Staged):
+        return b""          # a file in a staging folder since moved: not read back
+    try:
+        data = content_bytes(content)
+    except OSError:
+        return b""
+    return data if (len(data), zlib.crc32(data)) == tuple(check) else b""
+
+
+def _remember(memo: dict | None, kind: str, keys: list[tuple], spans: list[tuple[int, int]],
+              data: bytes) -> bytes:
+    """Record where each document's piece is in ``data`` (the file as written) for the
+    next build; ``data``."""
+    if memo is not None:
+        new = memo.setdefault("new", {})
+        for (key, doc, rows), span in zip(keys, spans):
+            new[key] = (doc, rows, span)
+        memo.setdefault("checks_new", {})[kind] = (len(data), zlib.crc32(data))
+    return data
+
+
+def _json_lines(pieces: list[bytes | memoryview]) -> tuple[bytes, list[tuple[int, int]]]:
+    """The pieces as one JSON array, the empty ones left out; and where each piece is."""
+    kept = [p for p in pieces if p]
+    if not kept:
+        return b"[]\n", [(0, 0)] * len(pieces)
+    spans, at = [], 2                       # after "[\n"
+    for p in pieces:
+        if p:
+            spans.append((at, at + len(p)))
+            at += len(p) + 2                # ",\n" after each
+        else:
+            spans.append((0, 0))
+    return b"[\n" + b",\n".join(kept) + b"\n]\n", spans
 
 
 def documents_json(site: Site, memo: dict | None = None) -> bytes:
     # One record per line: readable and diff-friendly. The key order is the documented one.
-    return _json_lines(_chunks(site, memo, "doc", lambda d, rows: _to_json(document_record(site, d))))
+    pieces, keys = _chunks(site, memo, "doc", lambda d, rows: _to_json(document_record(site, d)))
+    return _remember(memo, "doc", keys, *_json_lines(pieces)[::-1])
 
 
 def tasks_json(site: Site, memo: dict | None = None) -> bytes:
-    return _json_lines(_chunks(site, memo, "tasks", lambda d, rows: ",\n".join(
-        _to_json(_task_record(d.id, r)) for r in rows)))
+    pieces, keys = _chunks(site, memo, "tasks", lambda d, rows: ",\n".join(
+        _to_json(_task_record(d.id, r)) for r in rows))
+    return _remember(memo, "tasks", keys, *_json_lines(pieces)[::-1])
 
 
 def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
@@ -104,7 +160,13 @@ def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
         return buf.getvalue()
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerow(TASK_CSV_HEADER)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8") + b"".join(_chunks(site, memo, "csv", rows_csv))
+    header = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    pieces, keys = _chunks(site, memo, "csv", rows_csv)
+    spans, at = [], len(header)
+    for p in pieces:
+        spans.append((at, at + len(p)))
+        at += len(p)
+    return _remember(memo, "csv", keys, spans, header + b"".join(pieces))
 
 
 def sitemap_xml(site: Site) -> bytes:

@@ -1094,3 +1094,51 @@ def test_documents_parsed_in_workers_come_back_decoded(make_site, tmp_path, monk
         site.document(f"d{i}", tasks=TASK)
     build_site(site.root, tmp_path / "out", cache=True)
     assert loaded == [str] * 4
+
+
+def test_open_data_pieces_are_found_again_in_the_files_the_last_build_wrote(make_site, tmp_path):
+    # The cache keeps where each document's piece of documents.json, tasks.json and
+    # tasks.csv is in the file the last build wrote, not the piece itself (92 MB at
+    # 10,000 documents): a later build slices the file, once its size and CRC-32 are
+    # the ones recorded. A file changed behind the cache's back (here: the same size
+    # and time, so that the build takes output/ as written) is not sliced: every piece
+    # is made again. Either way the files are a full build's.
+    import os
+    from generator.buildcache import BuildCache
+    site = make_site()
+    for i in range(6):
+        site.document(f"d{i}", front=f"title: 文件{i}\ndisclosure: 主动公开\npublished: 2024-06-0{i + 1}\n",
+                      tasks=f"tasks:\n  - requirement: 要求{i}甲\n    units: [区财政局]\n"
+                            f"  - requirement: 要求{i}乙\n    units: [区政府办公室]\n")
+    out = tmp_path / "out"
+    build_site(site.root, out, cache=True)
+    builder = BuildCache(site.root, out.absolute(), (False, False)).builder()
+    spans = [entry[2] for entry in builder.data_memo.values()]
+    assert len(spans) == 18 and all(type(s) is tuple and len(s) == 2 for s in spans)
+    data = (out / "api/tasks.json").read_bytes()
+    pieces = {doc.id: data[a:b] for (kind, _, _), (doc, _, (a, b)) in builder.data_memo.items() if kind == "tasks"}
+    assert len(pieces) == 6 and all(piece.startswith(f'{{"document": "{doc}"'.encode()) and
+                                    piece.count(b'"document"') == 2 for doc, piece in pieces.items())
+
+    def same_as_full(name: str) -> None:
+        build_site(site.root, tmp_path / name)
+        for path in ("api/documents.json", "api/tasks.json", "api/tasks.csv"):
+            assert (out / path).read_bytes() == (tmp_path / name / path).read_bytes(), path
+
+    site.document("d3", front="title: 改过标题的文件\ndisclosure: 主动公开\npublished: 2024-06-04\n",
+                  tasks="tasks:\n  - requirement: 新要求\n    units: [区财政局]\n")
+    build_site(site.root, out, cache=True)
+    same_as_full("full1")
+    # d1's task, changed in place: same size, same time, same inode
+    path = out / "api/tasks.json"
+    st = path.stat()
+    text = path.read_bytes()
+    assert b"\\u8981\\u6c421" not in text and "要求1甲".encode() in text
+    with open(path, "r+b") as f:
+        f.write(text.replace("要求1甲".encode(), "要求9甲".encode()))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    site.document("d4", front="title: 又改了一个\ndisclosure: 主动公开\npublished: 2024-06-05\n",
+                  tasks="tasks:\n  - requirement: 要求4甲\n    units: [区财政局]\n")
+    build_site(site.root, out, cache=True)
+    assert "要求1甲".encode() in path.read_bytes()
+    same_as_full("full2")
