@@ -125,31 +125,37 @@ def _remember(memo: dict | None, kind: str, keys: list[tuple], spans: list[tuple
     return data
 
 
-def _json_lines(pieces: list[bytes | memoryview]) -> tuple[bytes, list[tuple[int, int]]]:
-    """The pieces as one JSON array, the empty ones left out; and where each piece is."""
-    kept = [p for p in pieces if p]
-    if not kept:
-        return b"[]\n", [(0, 0)] * len(pieces)
-    spans, at = [], 2                       # after "[\n"
+def _spans(pieces: list[bytes | memoryview], at: int, between: int) -> list[tuple[int, int]]:
+    """Where each piece is in a file that has them from ``at`` on, ``between`` bytes
+    between two that are not empty (an empty piece is not written)."""
+    spans = []
     for p in pieces:
+        spans.append((at, at + len(p)))
         if p:
-            spans.append((at, at + len(p)))
-            at += len(p) + 2                # ",\n" after each
-        else:
-            spans.append((0, 0))
-    return b"[\n" + b",\n".join(kept) + b"\n]\n", spans
+            at += len(p) + between
+    return spans
+
+
+def _json_lines(pieces: list[bytes | memoryview]) -> tuple[bytes, list[tuple[int, int]]]:
+    """The pieces as one JSON array, one per line, the empty ones left out; and where
+    each piece is."""
+    kept = [p for p in pieces if p]
+    data = b"[\n" + b",\n".join(kept) + b"\n]\n" if kept else b"[]\n"
+    return data, _spans(pieces, 2, 2)           # after "[\n", ",\n" between
 
 
 def documents_json(site: Site, memo: dict | None = None) -> bytes:
     # One record per line: readable and diff-friendly. The key order is the documented one.
     pieces, keys = _chunks(site, memo, "doc", lambda d, rows: _to_json(document_record(site, d)))
-    return _remember(memo, "doc", keys, *_json_lines(pieces)[::-1])
+    data, spans = _json_lines(pieces)
+    return _remember(memo, "doc", keys, spans, data)
 
 
 def tasks_json(site: Site, memo: dict | None = None) -> bytes:
     pieces, keys = _chunks(site, memo, "tasks", lambda d, rows: ",\n".join(
         _to_json(_task_record(d.id, r)) for r in rows))
-    return _remember(memo, "tasks", keys, *_json_lines(pieces)[::-1])
+    data, spans = _json_lines(pieces)
+    return _remember(memo, "tasks", keys, spans, data)
 
 
 def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
@@ -162,11 +168,7 @@ def tasks_csv(site: Site, memo: dict | None = None) -> bytes:
     csv.writer(buf, lineterminator="\r\n").writerow(TASK_CSV_HEADER)
     header = ("\ufeff" + buf.getvalue()).encode("utf-8")
     pieces, keys = _chunks(site, memo, "csv", rows_csv)
-    spans, at = [], len(header)
-    for p in pieces:
-        spans.append((at, at + len(p)))
-        at += len(p)
-    return _remember(memo, "csv", keys, spans, header + b"".join(pieces))
+    return _remember(memo, "csv", keys, _spans(pieces, len(header), 0), header + b"".join(pieces))
 
 
 def sitemap_xml(site: Site) -> bytes:

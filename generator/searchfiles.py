@@ -346,23 +346,14 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                     changed_terms: set[str] | None) -> tuple[int, int]:
         """One postings table as its shard files, each let go once made (the joined
         postings of a big site are hundreds of MB): (shards, terms). A shard none of
-        ``changed_terms`` falls in is the last build's file, when there were as many;
-        when every other shard is, only the terms of the changed shards are joined (an
-        edit of 10,000 documents: 0.25 s to join them all, for 2 shards of 4,096)."""
+        ``changed_terms`` falls in is the last build's file, when there were as many.
+        (An edit whose changed shards alone can be joined goes through edited_shards.)"""
         def dirty_shards(count: int) -> set[int] | None:
             if changed_terms is None or last.get(prefix) != count:
                 return None
             return {fnv1a(term) & (count - 1) for term in changed_terms}
 
         count, size = _settled_count([_sizes(p) for _, p in parts], total)
-        dirty = dirty_shards(count) if count is not None else None
-        # only the changed shards' terms are joined when every other shard can be taken
-        partial = False
-        if dirty is not None:
-            names, fulls = _shard_names(prefix, count)
-            others = [i for i in range(count) if i not in dirty]
-            partial = (last_sums.keys() >= {names[i] for i in others}
-                       and reuse.keys() >= {fulls[i] for i in others})
         hashes: dict[str, int] | None = None
         if count is None:
             # a count only the joined table settles (a small site): join it whole
@@ -370,29 +361,25 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
             count, shards = shard_terms(table)
             terms, passes = len(table), 1
             del table
-            dirty = dirty_shards(count)
         else:
             every = set().union(*(p.terms.split("\0") for _, p in parts if p.count))
-            if partial:
-                hashes = {term: h for term in every if (h := fnv1a(term) & (count - 1)) in dirty}
-            else:
-                hashes = {term: fnv1a(term) & (count - 1) for term in every}
+            hashes = {term: fnv1a(term) & (count - 1) for term in every}
             terms = len(every)
             # The shards are joined a range at a time: the whole table of 10,000
             # documents' postings is 60 MB of strings (and the pieces they are joined
             # from) at the moment the build process is largest, a render worker beside it.
-            passes = 1 if partial else min(PASSES, max(1, -(-size // PASS_BYTES)))
+            passes = min(PASSES, max(1, -(-size // PASS_BYTES)))
+        dirty = dirty_shards(count)
         for k in range(passes):
             lo, hi = k * count // passes, (k + 1) * count // passes
             if hashes is not None:
-                keep = None if passes == 1 and not partial else \
-                    {term for term, h in hashes.items() if lo <= h < hi}
-                shards = {i: {} for i in range(lo, hi) if not partial or i in dirty}
+                keep = None if passes == 1 else {term for term, h in hashes.items() if lo <= h < hi}
+                shards = {i: {} for i in range(lo, hi)}
                 for term, p in _join(parts, keep).items():
                     shards[hashes[term]][term] = p
             names = _shard_names(prefix, count)[0]
             for i in range(lo, hi):
-                shard = shards.pop(i, None)         # None: a shard no changed term falls in
+                shard = shards.pop(i)
                 if not (dirty is not None and i not in dirty and take_last(names[i])):
                     add(names[i], _json(shard))
         return count, terms
@@ -406,7 +393,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         and the shard counts follow from the segments' sizes: nothing needs every
         segment's tables at once. Held together, the shelved tables of 10,000
         documents were 90 MB of an edit's peak memory."""
-        if changed is None or "terms" not in last or any(not seg.sizes for seg in segments):
+        if changed is None:         # (then there is a last build, whose memo has "terms")
             return None
         plans = []
         for k, prefix in enumerate(("t", "q")):
