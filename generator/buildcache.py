@@ -240,6 +240,26 @@ class BuildCache:
         return builder
 
     # ---------------------------------------------------------------- writing
+    def store_sources(self, builder, entries: list) -> None:
+        """Begin the save of a build's roots with those known before its pages are
+        rendered: the parsed sources and ``entries``, the search memo's (see
+        :meth:`cachestore.Store.begin`); :meth:`save` finishes it once the build has
+        succeeded. Best effort: a failure here is met again, and reported, by save."""
+        from .cachestore import Store, source_groups
+        from .segmentshelf import SHELF_DIR, shelve, shelve_tables
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            segments = [entry[-1] for entry in entries]
+            shelve(segments, self.dir / SHELF_DIR)
+            shelve_tables(segments, self.dir / SHELF_DIR)
+            if self.store is None:
+                self.store = Store(self.dir)
+            with no_gc():
+                self.store.begin(source_groups(builder.cache.entries.values(), entries, self.store.holds))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            if self.store is not None:
+                self.store.abandon()
+
     def save(self, builder, problems: list[Problem], figures: tuple[int, int, int],
              written: dict[str, tuple[int, int, int]], listed: "Listing",
              known: Inputs | None = None, ours: frozenset[str] = frozenset()) -> None:
@@ -265,7 +285,9 @@ class BuildCache:
             builder.site = None
             # the roots (parsed sources, search segments …) go to the store, where an
             # edit only appends; builder.pickle holds the rest, with the roots as numbers
-            store = self.store if self.store is not None else Store(self.dir)
+            if self.store is None:
+                self.store = Store(self.dir)
+            store = self.store
             tmp = self.dir / f".builder.pickle.tmp-{os.getpid()}"
             try:
                 with no_gc():
@@ -324,6 +346,8 @@ class BuildCache:
 
     def forget(self) -> None:
         """Drop the cache (after a build that found it inconsistent with output/)."""
+        if self.store is not None:
+            self.store.abandon()
         self.store = None
         for name in ("inputs.pickle", "builder.pickle", "store.pickle"):
             try:
@@ -469,12 +493,23 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
 
 def _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems, strict,
            start, listed: Listing, hints: set[str] | None = None):
+    try:
+        return _build_and_save(cache, builder, known, previous, output_dir, drafts, problems, strict,
+                               start, listed, hints)
+    finally:
+        if cache.store is not None:
+            cache.store.abandon()       # a save begun while pages rendered, for a build that failed
+
+
+def _build_and_save(cache, builder, known, previous, output_dir, drafts, problems, strict,
+                    start, listed: Listing, hints: set[str] | None):
     from .build import BuildResult, check_links
     from .permalinks import LEDGER, write_ledger
     from .problems import BuildFailed
     from .writer import wait_discarded, write_atomic, write_changes
     try:
-        found = builder.build(hints=hints)
+        # the parsed sources are stored while workers render (see BuildCache.store_sources)
+        found = builder.build(hints=hints, meanwhile=cache.store_sources)
     except BuildFailed as failed:
         problems.items.extend(failed.problems.items)
         raise BuildFailed(problems) from None

@@ -4,8 +4,8 @@ appends only what it made new.
 The cache (:mod:`generator.buildcache`) used to be one pickle of the whole
 :class:`~generator.incremental.Builder`: at 10,000 documents, 570 MB and five million
 objects written again after every one-document edit (3–5 s of the edit's 13 s). Almost
-all of it is *roots*: parsed documents, task rows, search segments, open-data pieces,
-page links and page inputs (:func:`root_groups`), objects that never change once made and
+all of it is *roots*: parsed documents, task rows, search segments, page links and page
+inputs (:func:`root_groups`), objects that never change once made and
 that later builds reuse by identity (see :func:`generator.incremental.same`).
 
 ``store.pickle`` holds the roots: a header, then batches, each a pickle of the roots
@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import pickle
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
@@ -59,12 +60,25 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
     load-cache entry already stored went in with its whole group, and nothing in it
     has changed since: its tree is not walked again (after an edit of 10,000
     documents, walking every entry's tree to find the few new roots took 0.4 s)."""
+    yield from source_groups(builder.cache.entries.values(), builder.search_memo.values(), stored)
+    # (opendata's pieces are not roots: see incremental._pack_pieces)
+    for value in builder.links.values():
+        yield [value]
+    for inputs, _ in builder.pages.values():
+        yield [inputs]
+
+
+def source_groups(entries: Iterable[tuple], segments: Iterable[tuple],
+                  stored: Callable[[Any], bool] = lambda obj: False) -> Iterator[list]:
+    """The groups of :func:`root_groups` known before pages are rendered: the load
+    cache's ``entries`` and the search index's memo entries (``segments``), which a
+    build can store while workers render (see :meth:`Store.begin`)."""
     # The parsed documents first, all of them: their chunks are then written by pickle's
     # C code (see Sealed). Taken in the load cache's order, a third of them shared a
     # chunk with derived work and went through _Writer's per-object hook (saving the
     # store of 10,000 documents: 4.6 s, 3.9 s so). The derived work that follows
     # refers to them by number.
-    entries = builder.cache.entries.values()
+    entries = list(entries)
     for sealed in (True, False):
         for entry in entries:
             if (type(entry[0]) is Document) is not sealed or stored(entry):
@@ -78,16 +92,19 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
             yield group
         if sealed:
             yield FLUSH             # the last chunk of documents is not mixed either
-    # The segment is a root of its own, in its entry's group: the last build's list of
-    # segments (search_shards) holds it too, and must get the same object back. Its
-    # display text and postings are not in the store but shelved (generator.segmentshelf).
-    for entry in builder.search_memo.values():
-        yield [entry[-1], entry]
-    for values in (builder.data_memo.values(), builder.links.values()):
-        for value in values:
-            yield [value]
-    for inputs, _ in builder.pages.values():
-        yield [inputs]
+    # The segment is a root of its own: the last build's list of segments (search_shards)
+    # holds it too, and must get the same object back. Its display text and postings are
+    # not in the store but shelved (generator.segmentshelf). It holds no other root, so
+    # the segments go first, in chunks of their own written by pickle's C code (their
+    # CJK runs, 0.8 s through _Writer's hook at 10,000 documents); the entries that
+    # hold them follow.
+    segments = list(segments)
+    yield FLUSH
+    for entry in segments:
+        yield Sealed([entry[-1]])
+    yield FLUSH
+    for entry in segments:
+        yield [entry]
 
 
 class Sealed(list):
@@ -174,6 +191,19 @@ class _Reader(pickle.Unpickler):
         raise pickle.UnpicklingError(f"no root {pid!r}")
 
 
+@dataclass
+class _Pending:
+    """A save :meth:`Store.begin` started: the file written to (``tmp`` when the store
+    is rewritten, with its new token), and what to go back to if it is abandoned."""
+
+    file: BinaryIO
+    tmp: Path | None
+    token: str
+    objects: list
+    numbers: dict[int, int]
+    count: int                  # roots stored before it
+
+
 class Store:
     """The roots of one site's cache, as read from and written to ``store.pickle``."""
 
@@ -184,6 +214,7 @@ class Store:
         self.token = ""
         self.length = 0                       # bytes of the store that builder.pickle covers
         self.rewritten = 0                    # its length when last rewritten
+        self._pending: _Pending | None = None # a save begun (see begin)
 
     def holds(self, obj: Any) -> bool:
         """Whether ``obj`` is one of the stored roots (by identity)."""
@@ -213,35 +244,70 @@ class Store:
         self.numbers = {id(o): n for n, o in enumerate(objects)}
         return True
 
-    def save(self, groups: Iterable[list]) -> None:
-        """Store the roots in ``groups`` (the Builder's, see :func:`root_groups`): the new
-        ones appended as a batch, or, when dead roots may have piled up, the store written
-        afresh with these only."""
+    def begin(self, groups: Iterable[list]) -> None:
+        """Start a save with the roots in ``groups`` (the first of :func:`root_groups`,
+        see :func:`source_groups`); :meth:`save` finishes it with the rest, or
+        :meth:`abandon` drops it. A full build stores its parsed sources so while
+        workers still render (at 10,000 documents, 2 of the 2.3 s of storing roots,
+        otherwise done on one CPU after the last page)."""
+        self.abandon()
         if self.token and self.length <= REWRITE_GROWTH * self.rewritten:
-            with open(self.path, "r+b") as f:
-                # anything past the recorded length is a batch whose builder.pickle was
-                # never written (a build cut off while saving)
-                f.seek(self.length)
-                f.truncate()
-                self._write(f, groups)
-                self.length = f.tell()
-            return
-        token = os.urandom(8).hex()
-        tmp = self.path.with_name(f".{STORE}.tmp-{os.getpid()}")
-        objects, numbers = self.objects, self.numbers
-        self.objects, self.numbers = [], {}
+            f = open(self.path, "r+b")
+            # anything past the recorded length is a batch whose builder.pickle was
+            # never written (a build cut off while saving)
+            f.seek(self.length)
+            f.truncate()
+            self._pending = _Pending(f, None, "", self.objects, self.numbers, len(self.objects))
+        else:
+            # rewritten: into a new file, swapped in by save()
+            tmp = self.path.with_name(f".{STORE}.tmp-{os.getpid()}")
+            f = open(tmp, "wb")
+            self._pending = _Pending(f, tmp, os.urandom(8).hex(), self.objects, self.numbers, 0)
+            self.objects, self.numbers = [], {}
         try:
-            with open(tmp, "wb") as f:
-                pickle.dump((MAGIC, token), f, protocol=pickle.HIGHEST_PROTOCOL)
-                self._write(f, groups)
-                length = f.tell()
-            tmp.replace(self.path)
+            if self._pending.tmp is not None:
+                pickle.dump((MAGIC, self._pending.token), f, protocol=pickle.HIGHEST_PROTOCOL)
+            self._write(f, groups)
         except BaseException:
-            self.objects, self.numbers = objects, numbers
+            self.abandon()
             raise
-        finally:
-            tmp.unlink(missing_ok=True)
-        self.token, self.length, self.rewritten = token, length, length
+
+    def save(self, groups: Iterable[list]) -> None:
+        """Store the roots in ``groups`` (the Builder's, see :func:`root_groups`; those
+        a :meth:`begin` stored are skipped): the new ones appended as a batch, or, when
+        dead roots may have piled up, the store written afresh with these only."""
+        if self._pending is None:
+            self.begin(())
+        pending = self._pending
+        assert pending is not None
+        try:
+            self._write(pending.file, groups)
+            length = pending.file.tell()
+            pending.file.close()
+            if pending.tmp is not None:
+                pending.tmp.replace(self.path)
+                self.token, self.rewritten = pending.token, length
+            self.length = length
+            self._pending = None
+        except BaseException:
+            self.abandon()
+            raise
+
+    def abandon(self) -> None:
+        """Drop a save :meth:`begin` started and :meth:`save` did not finish (the build
+        failed): the store is again the one builder.pickle records."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        pending.file.close()
+        if pending.tmp is not None:
+            pending.tmp.unlink(missing_ok=True)
+            self.objects, self.numbers = pending.objects, pending.numbers
+            return
+        # appended: the bytes past self.length are cut off by the next save
+        for obj in self.objects[pending.count:]:
+            self.numbers.pop(id(obj), None)
+        del self.objects[pending.count:]
 
     def _write(self, f: BinaryIO, groups: Iterable[list]) -> None:
         """The roots of ``groups`` not stored yet, as pickles of about CHUNK_ROOTS roots."""
@@ -287,4 +353,4 @@ class Store:
         return _Reader(file, self.objects).load()
 
 
-__all__ = ["Roots", "Sealed", "Store", "pack_map", "root_groups", "unpack_map"]
+__all__ = ["Roots", "Sealed", "Store", "pack_map", "root_groups", "source_groups", "unpack_map"]

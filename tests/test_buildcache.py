@@ -552,6 +552,8 @@ def _builder_round_trip(make_site, tmp_path, monkeypatch):
     from generator.buildcache import BuildCache
     from generator import cachestore
     site, out, _ = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    site.document("no-tasks")                  # open data has a piece without rows too
+    build_site(site.root, out, cache=True)
     cache = BuildCache(site.root, out, (False, False))
     builder = cache.builder()
     seen: list = []
@@ -577,9 +579,16 @@ def test_maps_of_roots_go_as_arrays_of_numbers(make_site, tmp_path, monkeypatch)
     for old, new, root in maps:
         assert list(new) == list(old) and len(old) > 10
         assert all(root(a) is root(b) and id(root(a)) in stored for a, b in zip(new.values(), old.values()))
-    for old, new in ((builder.data_memo, back.data_memo), (builder.search_memo, back.search_memo)):
-        assert old and [id(v) for v in new.values()] == [id(v) for v in old.values()]
-        assert list(new) == list(old)           # keyed again by the same objects' ids
+    old, new = builder.search_memo, back.search_memo
+    assert old and [id(v) for v in new.values()] == [id(v) for v in old.values()]
+    assert list(new) == list(old)               # keyed again by the same objects' ids
+    # open data's pieces: not roots themselves, but made of the very documents and rows
+    old, new = builder.data_memo, back.data_memo
+    assert len(old) > 10 and list(new) == list(old)
+    assert any(rows for _, rows, _ in old.values()) and any(not rows for _, rows, _ in old.values())
+    for (doc, rows, span), (doc2, rows2, span2) in zip(old.values(), new.values()):
+        assert doc2 is doc and id(doc) in stored and span2 == span
+        assert rows2 is rows and (id(rows) in stored or rows == ())
     hooked = {id(obj) for obj in seen}
     for values in (builder.cache.entries.values(), builder.links.values(), builder.data_memo.values(),
                    (inputs for inputs, _ in builder.pages.values())):
@@ -971,7 +980,10 @@ def test_parsed_documents_are_stored_without_the_per_object_hook(make_site, tmp_
     buffer = io.BytesIO()
     groups = [g for g in cachestore.root_groups(builder) if g is not cachestore.FLUSH]
     sealed = [g for g in groups if type(g) is cachestore.Sealed]
-    assert len(sealed) == 3
+    # the documents' groups, and one per search segment (a segment holds no other root)
+    segments = [entry[-1] for entry in builder.search_memo.values()]
+    assert len(sealed) == 3 + len(segments) and segments
+    assert [g[0] for g in sealed[3:]] == segments and all(len(g) == 1 for g in sealed[3:])
     store._write(buffer, sealed)
     assert seen == []
     store._write(buffer, [g for g in groups if type(g) is not cachestore.Sealed][:2])
@@ -1142,3 +1154,69 @@ def test_open_data_pieces_are_found_again_in_the_files_the_last_build_wrote(make
     build_site(site.root, out, cache=True)
     assert "要求1甲".encode() in path.read_bytes()
     same_as_full("full2")
+
+
+def test_a_save_begun_while_pages_render_is_dropped_when_the_build_fails(make_site, tmp_path, monkeypatch):
+    # The parsed sources are stored while pages render (BuildCache.store_sources, before
+    # the link check); a build that then fails (a broken link under --strict) leaves the
+    # cache as the last successful build wrote it: no temporary store, no batch that
+    # builder.pickle does not know, and the next build still renders only what changed.
+    from generator import cachestore
+    begun = []
+    real_begin = cachestore.Store.begin
+    monkeypatch.setattr(cachestore.Store, "begin",
+                        lambda self, groups: begun.append(self.path) or real_begin(self, groups))
+    site, out, store = _store_site(make_site, tmp_path, monkeypatch, 100.0)
+    assert begun                        # the first build began its save early too
+    build_site(site.root, out, strict=True, cache=True)    # --strict builds have a cache of their own
+    cache_dir = store.parent
+    before = (store.read_bytes(), (cache_dir / "builder.pickle").read_bytes())
+    site.document("d1", body="第一段。[坏链接](../nowhere/)\n", tasks=TASK)
+    begun.clear()
+    with pytest.raises(BuildFailed):
+        build_site(site.root, out, strict=True, cache=True)
+    assert begun and not [p.name for p in cache_dir.iterdir() if ".tmp-" in p.name]
+    # store.pickle may hold the abandoned batch past its recorded length; builder.pickle
+    # is the last build's, and the store reads back as it recorded it
+    assert (cache_dir / "builder.pickle").read_bytes() == before[1]
+    assert store.read_bytes().startswith(before[0])
+    site.document("d1", body="改好的正文。\n", tasks=TASK)
+    assert build_site(site.root, out, strict=True, cache=True).rendered == 1
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
+    # and a first build that fails leaves no store at all
+    fresh = make_site("fresh")
+    fresh.document("a", body="[坏链接](../nowhere/)\n", tasks=TASK)
+    begun.clear()
+    with pytest.raises(BuildFailed):
+        build_site(fresh.root, tmp_path / "fresh-out", strict=True, cache=True)
+    assert begun
+    left = fresh.root / ".gongkai-cache"
+    assert not (left / cachestore.STORE).exists() and not [p for p in left.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_store_save_in_two_parts_and_one_abandoned(tmp_path):
+    # Store.begin writes the first groups, save() the rest; abandon() forgets what
+    # begin stored, in an appended store as in a rewritten one, so that the roots it
+    # took are stored again by the next save (a build that failed between the two).
+    from generator import cachestore
+    first, second, third = ("政务公开",), ("工作要点",), ("任务分工",)
+    store = cachestore.Store(tmp_path)
+    store.begin([[first]])
+    assert store.holds(first) and not store.path.exists()     # rewritten: a new file
+    store.save([[first], [second, (first,)]])
+    assert store.path.exists() and len(store.objects) == 3
+    state = store.state()
+    store.begin([[third]])                                    # appended to
+    assert store.holds(third)
+    store.abandon()
+    assert not store.holds(third) and store.state() == state and len(store.objects) == 3
+    store.save([[third]])
+    again = cachestore.Store(tmp_path)
+    assert again.read(store.state()) and again.objects == [first, second, (first,), third]
+    # begun on an empty store and abandoned: nothing left behind, nothing held
+    empty = cachestore.Store(tmp_path / "empty")
+    empty.path.parent.mkdir()
+    empty.begin([[first]])
+    empty.abandon()
+    assert not empty.holds(first) and list(empty.path.parent.iterdir()) == []
