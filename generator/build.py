@@ -21,6 +21,7 @@ from .buildcache import MANIFEST, Check
 from .writer import Staged, StaleOutput, stage_or_keep, stager, start_staging, wait_discarded, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
+from .segmentshelf import give_back
 from .site import Site, load_site
 
 T = TypeVar("T")
@@ -128,8 +129,12 @@ def after_pages(site: Site, index: Callable[[], T], known: Mapping[str, object] 
     the other idle."""
     built = index()
     data = open_data(site, memo, stage, [p for p in OPEN_DATA if not known or p not in known])
+    # the files' pieces and joins are gone: hand their 60 MB (10,000 documents) back
+    # before the cache's save, while the workers are still at their largest
+    give_back()
     if then is not None:
         then()
+        give_back()
     return built, data
 
 
