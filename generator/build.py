@@ -129,9 +129,10 @@ def after_pages(site: Site, index: Callable[[], T], known: Mapping[str, object] 
     the other idle."""
     built = index()
     data = open_data(site, memo, stage, [p for p in OPEN_DATA if not known or p not in known])
-    # the files' pieces and joins are gone: hand their 60 MB (10,000 documents) back
-    # before the cache's save, while the workers are still at their largest
-    give_back()
+    if data:
+        # the files' pieces and joins are gone: hand their 60 MB (10,000 documents)
+        # back before the cache's save, while the workers are still at their largest
+        give_back()
     if then is not None:
         then()
         give_back()

@@ -504,6 +504,7 @@ def _build(cache, builder, known, previous, site_dir, output_dir, drafts, proble
 def _build_and_save(cache, builder, known, previous, output_dir, drafts, problems, strict,
                     start, listed: Listing, hints: set[str] | None):
     from .build import BuildResult, check_links
+    from .linkcheck import recheck_links
     from .permalinks import LEDGER, write_ledger
     from .problems import BuildFailed
     from .writer import wait_discarded, write_atomic, write_changes
@@ -516,7 +517,7 @@ def _build_and_save(cache, builder, known, previous, output_dir, drafts, problem
     problems.items.extend(found.items)
     outputs = builder.last_outputs
     site = builder.site
-    broken = _broken_links(builder, outputs, output_dir, site.config.base_url)
+    broken = recheck_links(builder, outputs, output_dir, site.config.base_url)
     check_links(site, outputs, problems, strict, broken)
     if problems.has_errors():
         raise BuildFailed(problems)
@@ -542,53 +543,6 @@ def _build_and_save(cache, builder, known, previous, output_dir, drafts, problem
     finally:
         wait_discarded()
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
-
-
-def _broken_links(builder, outputs, output_dir: Path, base_url: str) -> list:
-    """The site's broken links, re-checking only what an edit can have changed.
-
-    Pages taken over unchanged from output/ keep their parsed links. A link that
-    resolved still resolves unless a file went, or a page that links from other pages
-    point into with a #fragment (``builder.anchored``) lost an anchor. When neither
-    happened (a file may have come: a document added; unit pages may have lost the
-    anchors of rows that moved to the next page), only the re-rendered pages, sitemap.xml
-    when it was made again, and the pages that had a broken link (a new file or anchor
-    may mend it) are checked; otherwise every page is."""
-    from .linkcheck import find_broken_links, parse_file
-    from .writer import Kept
-    old_links: dict = builder.links
-    files = outputs.files
-    prefix = str(output_dir) + os.sep
-    reused = {rel for rel, content in files.items()
-              if rel in old_links and isinstance(content, Kept) and content.path == prefix + rel}
-    pages = {rel: old_links[rel] for rel in reused}
-    fresh = {rel for rel in files if rel.endswith((".html", ".htm")) and rel not in reused}
-    # pages rendered by this build were read where they were rendered
-    pages.update((rel, outputs.links.get(rel) or parse_file(files[rel])) for rel in fresh)
-    parsed: dict = {}
-    names = frozenset(files)
-    anchored: set[str] = set()
-    if (builder.link_files and builder.link_files <= names
-            and not any(rel in builder.anchored and not old_links[rel].ids <= pages[rel].ids
-                        for rel in fresh if rel in old_links)):
-        # every page with a broken link is checked again: its links are the only ones
-        # whose verdict a new file or a new anchor can change
-        again = fresh | {b.page for b in builder.broken}
-        # sitemap.xml only when made again: taken over, its addresses resolve as they did,
-        # since no file went (checking its 22,000 at 10,000 documents: 0.1 s of an edit)
-        sitemap = files.get("sitemap.xml")
-        if not (isinstance(sitemap, Kept) and sitemap.path == prefix + "sitemap.xml"):
-            again.add("sitemap.xml")
-        broken = find_broken_links(files, base_url, pages, parsed, only=again, anchored=anchored)
-        # pages no longer pointed into stay listed: at worst a later edit checks all
-        anchored |= builder.anchored
-    else:
-        broken = find_broken_links(files, base_url, pages, parsed, anchored=anchored)
-    for links in parsed.values():
-        links.pack()
-    builder.links, builder.broken, builder.link_files = parsed, broken, names
-    builder.anchored = frozenset(anchored)
-    return broken
 
 
 def _read_manifest(output_dir: Path) -> dict[str, str]:

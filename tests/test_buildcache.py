@@ -1000,7 +1000,7 @@ def test_parsed_documents_are_stored_without_the_per_object_hook(make_site, tmp_
 
 
 def test_an_edits_link_check_finds_what_a_full_check_finds(make_site, tmp_path, monkeypatch):
-    # After an edit only some pages' links are checked again (buildcache._broken_links):
+    # After an edit only some pages' links are checked again (linkcheck.recheck_links):
     # a page added can mend a link, a page gaining an anchor can mend one, a page
     # losing one or a page removed can break one. Each time the warnings are those of
     # a full build. drafts=True: no permalink ledger, so that a document can go.
