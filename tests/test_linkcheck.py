@@ -304,3 +304,13 @@ def test_pages_rendered_in_the_build_process_keep_their_links_packed(make_site):
     docs = [links[f"documents/d{i}/index.html"] for i in range(3)]
     assert docs[0]._packed[1] is docs[2]._packed[1]
     assert any(href == "../d0/" for href, _ in docs[1].links)     # read back from the packed form
+
+
+def test_packed_ids_are_found_first_last_and_between_but_not_in_part():
+    # PageLinks.has_id looks into the packed names ("a\0b\0c"): whole names only
+    links = pickle.loads(pickle.dumps(PageLinks({"p1", "p1-2", "top"}, [("#p1", 1), ("a/", 2)])))
+    assert [links.has_id(n) for n in ("p1", "p1-2", "top")] == [True, True, True]
+    assert not any(links.has_id(n) for n in ("p", "1", "p1-", "-2", "to", "op", "", "p1\0top"))
+    one = pickle.loads(pickle.dumps(PageLinks({"only"}, [])))
+    assert one.has_id("only") and not one.has_id("onl") and not one.has_id("nly")
+    assert not pickle.loads(pickle.dumps(PageLinks(set(), []))).has_id("x")
