@@ -233,7 +233,7 @@ def test_page_links_survive_pickling_packed():
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
+def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed, monkeypatch):
     # The check remembers what each link resolved to and shares that between pages of
     # a folder, and between pages whose links go up to the same folder (../../a/ from
     # two document folders). Checking every page in one call must therefore find what
@@ -271,6 +271,22 @@ def test_links_are_judged_the_same_together_or_one_page_at_a_time(seed):
     held = {p: pickle.loads(pickle.dumps(links)) for p, links in known().items()}
     assert find_broken_links(files, base, held) == together
     assert all(links._links is None for links in held.values())
+    # A big check is spread over forked workers in chunks, each process with verdicts of
+    # its own: the same broken links, and the same pages pointed into with a fragment.
+    from generator import linkcheck, parallel
+    alone_marks: set = set()
+    find_broken_links(files, base, known(), anchored=alone_marks)
+    monkeypatch.setattr(linkcheck, "SPREAD_PAGES", 1)
+    monkeypatch.setattr(linkcheck, "SPREAD_CHUNK", 2)
+    monkeypatch.setattr(parallel, "MIN_PAGES", 1)
+    monkeypatch.setenv("GONGKAI_WORKERS", "2")
+    forked = []
+    real = parallel.fork_map
+    monkeypatch.setattr(parallel, "fork_map", lambda *a, **k: forked.append(a[1]) or real(*a, **k))
+    monkeypatch.setattr(parallel, "_drain", lambda: [])    # every chunk done by the worker
+    spread_marks: set = set()
+    assert find_broken_links(files, base, known(), anchored=spread_marks) == together
+    assert forked == [len(pages)] and spread_marks == alone_marks and alone_marks
 
 
 def test_pages_pointed_into_with_a_fragment_are_told_whoever_asks_first():
