@@ -36,7 +36,7 @@ LINK_ATTRIBUTES = {
     "embed": ("src",), "track": ("src",), "form": ("action",), "object": ("data",),
 }
 _LOC = re.compile(rb"<loc>([^<]*)</loc>")
-SPREAD_PAGES = 2000     # a check of this many pages or more is spread over worker processes…
+SPREAD_PAGES = 5000     # a check of this many pages or more is spread over worker processes…
 SPREAD_CHUNK = 1000     # … in chunks of this many (the pages of a folder mostly in one)
 
 
