@@ -125,7 +125,7 @@ def after_pages(site: Site, index: Callable[[], T], known: Mapping[str, object] 
     """(``index()``, the open data not in ``known``): this process's work while workers
     render pages (:func:`generator.parallel.render_pages`), followed by ``then()``. The
     open data comes after the index, while workers still have pages to render: made
-    once they were all done, it was 1.3 s of a 10,000-document build on one CPU with
+    once they were all done, it was 1.8 s of a 10,000-document build on one CPU with
     the other idle."""
     built = index()
     data = open_data(site, memo, stage, [p for p in OPEN_DATA if not known or p not in known])

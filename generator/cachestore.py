@@ -95,9 +95,8 @@ def source_groups(entries: Iterable[tuple], segments: Iterable[tuple],
     # The segment is a root of its own: the last build's list of segments (search_shards)
     # holds it too, and must get the same object back. Its display text and postings are
     # not in the store but shelved (generator.segmentshelf). It holds no other root, so
-    # the segments go first, in chunks of their own written by pickle's C code (their
-    # CJK runs, 0.8 s through _Writer's hook at 10,000 documents); the entries that
-    # hold them follow.
+    # the segments go first, in chunks of their own written by pickle's C code rather
+    # than through _Writer's per-object hook; the entries that hold them follow.
     segments = list(segments)
     yield FLUSH
     for entry in segments:
