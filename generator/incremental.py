@@ -322,14 +322,19 @@ class Builder:
         memo = {"old": self.data_memo, "checks": self.data_checks,
                 "files": {kind: self.data_outputs.get(path) for kind, path in opendata.PIECED.items()}}
         links: dict = {}
+
+        def make_index():
+            return (searchfiles.index_files(site, memo=search_memo, put=stager(self.stage))
+                    if need_index else None)
+
+        def then() -> None:
+            assert meanwhile is not None
+            meanwhile(self, list(search_memo.get("new", self.search_memo).values()))
+
         try:
             htmls, (index, made) = parallel.render_pages(
                 site, [page for page, _ in todo],
-                lambda: after_pages(site, lambda: (searchfiles.index_files(site, memo=search_memo,
-                                                                           put=stager(self.stage))
-                                                   if need_index else None), reuse, memo, self.stage,
-                                    meanwhile and (lambda: meanwhile(
-                                        self, list(search_memo.get("new", self.search_memo).values())))),
+                lambda: after_pages(site, make_index, reuse, memo, self.stage, then if meanwhile else None),
                 env=env, links=links, stage=self.stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)

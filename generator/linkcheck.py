@@ -324,7 +324,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
         if reason:
             broken.append(BrokenLink(page, line, href, reason))
 
-    def check_pages(names: list[str], broken: list[BrokenLink]) -> None:
+    def check_pages(names: list[str], out: list[BrokenLink]) -> None:
         for page in names:
             links = pages[page]
             # check() inlined, and a relative link that goes up first resolved from the
@@ -354,7 +354,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
                              else key[0] + "/\0" if key[0] else "\0")
                     reason = resolved[key] = verdict(where, key[1])
                 if reason:
-                    broken.append(BrokenLink(page, line, href, reason))
+                    out.append(BrokenLink(page, line, href, reason))
 
     names = [page for page in pages if only is None or page in only]
     from . import parallel                      # (it imports this module)
@@ -362,11 +362,16 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
         # A full check comes after the last page, with one CPU idle: the pages are
         # checked in chunks by a forked worker and this process (2.0 s at 10,000
         # documents on one CPU). Each process keeps its own verdicts; the pages a
-        # worker's links point into with a fragment come back with its broken links.
+        # chunk's links point into with a fragment come back with its broken links.
         def work(start: int, stop: int) -> list:
+            nonlocal anchored
+            whole, anchored = anchored, (set() if anchored is not None else None)
             out: list[BrokenLink] = []
-            check_pages(names[start:stop], out)
-            return [(out, set(anchored) if anchored is not None else None)]
+            try:
+                check_pages(names[start:stop], out)
+                return [(out, anchored)]
+            finally:
+                anchored = whole
         done, _ = parallel.fork_map(work, len(names), SPREAD_CHUNK)
         for out, marks in done:
             broken += out
