@@ -72,7 +72,15 @@ _ID = re.compile(r"id(?<=\sid)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 # (hidden parts' starts, ids, link tags) for pages in lower case, and in any case
 _LOWER_CASE = (re.compile(_HIDDEN_START.pattern), _ID, re.compile(_LINK_TAG.pattern))
 _ANY_CASE = (_HIDDEN_START, re.compile(r"[iI][dD](?<=\s[iI][dD])\s*=\s*(?:\"([^\"]*)\"|'([^']*)')"), _LINK_TAG)
-_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
+# name, "=" if a value follows, then the value double-, single- or un-quoted (read by
+# findall, which gives "" for a group that took no part: the "=" tells `href` from `href=""`)
+_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*(=)\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
+_WANTED = {tag: frozenset(names) for tag, names in LINK_ATTRIBUTES.items()}
+# A tag's attributes -> what the page takes from them: ((value, is a link), ...). The
+# pages of a site repeat the same tags (menus, breadcrumbs, footer, a list's pager), so
+# most are read once per process. Kept to TAGS_KEPT, then started again.
+_TAGS: dict[tuple[str, str], tuple[tuple[str, bool], ...]] = {}
+TAGS_KEPT = 10_000
 
 
 class PageLinks:
@@ -180,24 +188,46 @@ def parse_page(text: str) -> PageLinks:
     """Collect the ids (and <a name>) and the links of one page, with line numbers."""
     hidden, id_attr, link_tag = _ANY_CASE if _CAPITAL_TAG.search(text) else _LOWER_CASE
     text = _hide(text, hidden)
-    ids = {htmlmod.unescape(a if a is not None else b) for a, b in id_attr.findall(text)}
+    ids = set()
+    for a, b in id_attr.findall(text):
+        value = a or b                  # double- or single-quoted
+        ids.add(_unescape(value) if "&" in value else value)
     links: list[tuple[str, int]] = []
     line, counted = 1, 0
+    tags = _TAGS
     for m in link_tag.finditer(text):
-        tag = m.group(1).lower()
-        wanted = LINK_ATTRIBUTES[tag]
-        for a in _ATTR.finditer(m.group(2)):
-            name = a.group(1).lower()
-            value = a.group(2) if a.group(2) is not None else a.group(3) if a.group(3) is not None else a.group(4)
-            if value is None:
-                continue
-            if name == "name" and tag == "a":
-                ids.add(htmlmod.unescape(value))
-            elif name in wanted:
-                line += text.count("\n", counted, m.start())
-                counted = m.start()
-                links.append((htmlmod.unescape(value), line))
+        key = m.group(1, 2)
+        found = tags.get(key)
+        if found is None:
+            if len(tags) >= TAGS_KEPT:
+                tags.clear()
+            found = tags[key] = _tag_values(*key)
+        for value, is_link in found:
+            if is_link:
+                start = m.start()
+                line += text.count("\n", counted, start)
+                counted = start
+                links.append((value, line))
+            else:
+                ids.add(value)
     return PageLinks(ids, links)
+
+
+def _tag_values(tag: str, attrs: str) -> tuple[tuple[str, bool], ...]:
+    """What one tag gives the page: (value, True) for a link, (name, False) for <a name>."""
+    tag = tag.lower()
+    wanted = _WANTED[tag]
+    out = []
+    for name, has_value, double, single, bare in _ATTR.findall(attrs):
+        if has_value:
+            name = name.lower()
+            if name in wanted or (name == "name" and tag == "a"):
+                value = double or single or bare
+                out.append((_unescape(value) if "&" in value else value, name in wanted))
+    return tuple(out)
+
+
+_unescape = htmlmod.unescape
 
 
 def parse_file(content: bytes | Path) -> PageLinks:

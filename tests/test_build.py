@@ -81,6 +81,29 @@ def test_site_templates_override_the_theme_file_by_file(make_site, tmp_path):
     assert (out / "assets" / "extra.css").exists() and (out / "assets" / "site.css").exists()
 
 
+def test_a_site_task_template_reads_merged_cells_by_attribute_or_by_key(make_site, tmp_path):
+    """merge_cells gives objects (faster for Jinja than dicts); a site's own template
+    written for the dicts, cell["row"], keeps working, and a wrong key still fails."""
+    site = make_site()
+    site.document("a", tasks="tasks:\n"
+                             "  - {section: 一、甲类, requirement: 要求一, units: [区财政局]}\n"
+                             "  - {section: 一、甲类, requirement: 要求二, units: [区财政局]}\n"
+                             "  - {section: 二、乙类, requirement: 要求三, units: [区财政局]}\n")
+    site.write("templates/tasks.html", '{% extends "base.html" %}{% block content %}<ol>'
+               '{% for cell in merge_cells(rows) %}<li data-span="{{ cell["section_span"] }}">'
+               '{{ cell.row.task.requirement }}/{{ cell["row"].task.section }}/{{ cell.item_span }}</li>'
+               '{% endfor %}</ol>{% endblock %}')
+    out = tmp_path / "out"
+    site.build(out)
+    items = page_soup(out, "documents/a/tasks/").select("li[data-span]")
+    assert [(li["data-span"], li.get_text()) for li in items] == [
+        ("2", "要求一/一、甲类/2"), ("0", "要求二/一、甲类/0"), ("1", "要求三/二、乙类/1")]
+    site.write("templates/tasks.html", '{% extends "base.html" %}{% block content %}'
+               '{% for cell in merge_cells(rows) %}{{ cell["rowspan"] }}{% endfor %}{% endblock %}')
+    problems = site.build_problems(tmp_path / "out2")
+    assert any("rowspan" in p.message for p in problems.errors)
+
+
 def test_links_work_under_a_sub_path(make_site, tmp_path):
     site = make_site()
     site.write("config.yaml", (site.root / "config.yaml").read_text(encoding="utf-8").replace(

@@ -124,6 +124,25 @@ def test_tags_and_attributes_in_capitals_are_read_as_a_browser_reads_them():
     assert [(b.href, b.line) for b in broken] == [("gone/", 2)]
 
 
+def test_quotes_of_every_kind_and_attributes_without_a_value_are_read_as_html_parser_reads_them():
+    """A site's own templates may quote with ' or not at all. An id in single quotes was
+    read as the empty id (a regex's findall gives "" for the group that did not match),
+    so a link to it was reported broken. The same tag on two pages is read once and
+    must give each page its own line numbers."""
+    text = ("<h2 id='one'>一</h2>\n<p id=\"\">空</p><a name='old' href=#one>甲</a>\n"
+            "<a href>无值</a><a href=\"\">空值</a><img src='x.png' alt=''>\n"
+            "<a href='&#x2F;a.html?x=1&amp;y=2' class=nav>乙</a>\n<a name='old' href=#one>甲</a>")
+    for page in (text, "\n\n" + text):
+        ref = _Reference()
+        ref.feed(page)
+        ref.close()
+        got = parse_page(page)
+        assert (got.ids, got.links) == (ref.ids, ref.links)
+    assert parse_page(text).ids == {"one", "", "old"}
+    assert parse_page(text).links == [("#one", 2), ("", 3), ("x.png", 3), ("/a.html?x=1&y=2", 4), ("#one", 5)]
+    assert find_broken_links({"index.html": text.encode(), "x.png": b"", "a.html": b""}) == []
+
+
 def test_example_site_has_no_broken_links(example_output):
     assert check_folder(example_output) == []
 
