@@ -383,6 +383,13 @@ def _resolve_tasks(doc: Document, registry: UnitRegistry, problems: Problems,
         return ()
     rows = []
     for task in doc.tasks.tasks:
+        # rows name the same few combinations of units again and again: each combination
+        # is resolved once (0.5 s for 100,000 rows, on one CPU between loading and rendering)
+        key = ("row", scope, tuple(task.units), tuple(task.lead_units))
+        known = shared.get(key)
+        if known is not None:
+            rows.append(TaskRow(doc, task, *known))
+            continue
         resolved, refs = [], []
         for names in (task.units, task.lead_units):
             found, named = [], []
@@ -400,6 +407,8 @@ def _resolve_tasks(doc: Document, registry: UnitRegistry, problems: Problems,
             resolved.append(shared.setdefault(tuple(map(id, units_of)), units_of))
             refs.append(shared.setdefault(tuple(map(id, named)), tuple(named)))
         rows.append(TaskRow(doc, task, resolved[0], resolved[1], refs[0], refs[1]))
+        if len(refs[0]) == len(task.units) and len(refs[1]) == len(task.lead_units):
+            shared[key] = (resolved[0], resolved[1], refs[0], refs[1])   # all found: no message to repeat
     return tuple(rows)
 
 

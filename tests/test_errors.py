@@ -56,6 +56,36 @@ def test_unknown_unit_suggests_close_names(make_site):
     assert "区财政局" in problems.errors[0].hint
 
 
+def test_the_same_unknown_unit_is_reported_at_every_row_that_names_it(make_site):
+    """Rows naming the same units are resolved once; a combination with an unknown unit
+    is not taken from there, so each of its rows gets its own message and line."""
+    site = make_site()
+    rows = ("tasks:\n  - requirement: 甲\n    units: [区财政局, 区不存在局]\n"
+            "  - requirement: 乙\n    units: [区财政局]\n"
+            "  - requirement: 丙\n    units: [区财政局, 区不存在局]\n")
+    site.document("a", tasks=rows)
+    site.document("b", tasks=rows)
+    problems = site.build_problems()
+    where = sorted(f"{p.path}:{p.line}" for p in problems.errors if "区不存在局" in p.message)
+    assert where == ["content/documents/a/tasks.yaml:2", "content/documents/a/tasks.yaml:6",
+                     "content/documents/b/tasks.yaml:2", "content/documents/b/tasks.yaml:6"]
+
+
+def test_rows_naming_the_same_units_share_their_resolved_units(make_site, tmp_path):
+    site = make_site()
+    rows = ("tasks:\n  - {requirement: 甲, units: [区财政局, 区政府办], lead_units: [区财政局]}\n"
+            "  - {requirement: 乙, units: [区财政局]}\n"
+            "  - {requirement: 丙, units: [区财政局, 区政府办], lead_units: [区财政局]}\n")
+    site.document("a", tasks=rows)
+    site.document("b", tasks=rows)
+    built = site.build(tmp_path / "out").site
+    a, b = built.task_rows["a"], built.task_rows["b"]
+    assert [u.name for u in a[0].units] == ["区财政局", "区政府办公室"]
+    assert [name for name, _ in a[0].unit_refs] == ["区财政局", "区政府办"]
+    assert [u.name for u in a[0].lead_units] == ["区财政局"] and a[1].lead_units == ()
+    for x, y in ((a[0], a[2]), (a[0], b[0]), (a[1], b[1])):
+        assert x.units is y.units and x.unit_refs is y.unit_refs and x.lead_refs is y.lead_refs
+
 def test_duplicate_unit_ids_and_aliases(make_site):
     site = make_site()
     site.write("content/units/other.yaml", """\
