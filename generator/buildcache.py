@@ -260,20 +260,6 @@ class BuildCache:
             if self.store is not None:
                 self.store.abandon()
 
-    def store_pages(self, builder, outputs) -> None:
-        """Go on with the save :meth:`store_sources` began: the roots rendering made
-        (``outputs``' page links and the builder's page inputs), stored while the link
-        check's worker checks pages (at 10,000 documents, 0.3 of the 0.4 s of storing
-        roots that was left for the end, on one CPU). Best effort, as store_sources."""
-        from .cachestore import page_groups
-        if self.store is None:
-            return
-        try:
-            with no_gc():
-                self.store.extend(page_groups(outputs.links.values(), builder.pages.values()))
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            self.store.abandon()
-
     def save(self, builder, problems: list[Problem], figures: tuple[int, int, int],
              written: dict[str, tuple[int, int, int]], listed: "Listing",
              known: Inputs | None = None, ours: frozenset[str] = frozenset()) -> None:
@@ -531,8 +517,7 @@ def _build_and_save(cache, builder, known, previous, output_dir, drafts, problem
     problems.items.extend(found.items)
     outputs = builder.last_outputs
     site = builder.site
-    broken = recheck_links(builder, outputs, output_dir, site.config.base_url,
-                           meanwhile=lambda: cache.store_pages(builder, outputs))
+    broken = recheck_links(builder, outputs, output_dir, site.config.base_url)
     check_links(site, outputs, problems, strict, broken)
     if problems.has_errors():
         raise BuildFailed(problems)

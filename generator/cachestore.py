@@ -62,16 +62,9 @@ def root_groups(builder: Any, stored: Callable[[Any], bool] = lambda obj: False)
     documents, walking every entry's tree to find the few new roots took 0.4 s)."""
     yield from source_groups(builder.cache.entries.values(), builder.search_memo.values(), stored)
     # (opendata's pieces are not roots: see incremental._pack_pieces)
-    yield from page_groups(builder.links.values(), builder.pages.values())
-
-
-def page_groups(links: Iterable[Any], pages: Iterable[tuple]) -> Iterator[list]:
-    """The groups of :func:`root_groups` that rendering makes: the pages' links
-    (:class:`~generator.linkcheck.PageLinks`) and ``pages``' inputs (the Builder's
-    ``(inputs, content)`` pairs). Each holds no other root."""
-    for value in links:
+    for value in builder.links.values():
         yield [value]
-    for inputs, _ in pages:
+    for inputs, _ in builder.pages.values():
         yield [inputs]
 
 
@@ -273,18 +266,6 @@ class Store:
         # the roots' ids to their numbers (30 MB at 10,000 documents) is made again, in
         # 0.04 s, when the save goes on.
         self.numbers, self._lean = {}, True
-
-    def extend(self, groups: Iterable[list]) -> None:
-        """Go on with a save :meth:`begin` started: the roots in ``groups`` not stored
-        yet are written now, and :meth:`save` finishes it. Nothing begun (or dropped):
-        nothing is done, and :meth:`save` stores them all."""
-        if self._pending is None:
-            return
-        try:
-            self._write(self._pending.file, groups)
-        except BaseException:
-            self.abandon()
-            raise
 
     def _open(self) -> BinaryIO:
         """Open the file a save writes to: the store, to append to, or a new one."""

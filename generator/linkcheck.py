@@ -24,7 +24,7 @@ import sys
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from .problems import Problems
@@ -271,8 +271,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
                       known: Mapping[str, PageLinks] | None = None,
                       parsed: dict[str, PageLinks] | None = None,
                       only: set[str] | None = None,
-                      anchored: set[str] | None = None,
-                      meanwhile: Callable[[], None] | None = None) -> list[BrokenLink]:
+                      anchored: set[str] | None = None) -> list[BrokenLink]:
     """Check every link of the HTML pages and sitemap.xml among ``files`` (output path → content).
 
     ``base_url`` is the site's address (``https://www.example.gov.cn/zwgk/``) or just its
@@ -282,9 +281,6 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
     of those pages (and of sitemap.xml when named) are checked and no others.
     ``anchored``, when given, receives the pages that a checked link points into with a
     fragment from another page (those whose losing an anchor can break a link).
-    ``meanwhile()``: other work for this process, done while a forked worker checks
-    pages when the check is spread (see :func:`generator.parallel.fork_map`), before
-    the check otherwise.
     """
     parts = urlsplit(base_url)
     base_host = parts.netloc.lower()
@@ -406,15 +402,12 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
                 return [(out, anchored)]
             finally:
                 anchored = whole
-        done, _ = parallel.fork_map(work, len(names), SPREAD_CHUNK,
-                                    meanwhile if meanwhile is not None else lambda: None)
+        done, _ = parallel.fork_map(work, len(names), SPREAD_CHUNK)
         for out, marks in done:
             broken += out
             if anchored is not None:
                 anchored |= marks
     else:
-        if meanwhile is not None:
-            meanwhile()
         check_pages(names, broken)
     if "sitemap.xml" in files and (only is None or "sitemap.xml" in only):
         data = content_bytes(files["sitemap.xml"])
@@ -430,8 +423,7 @@ def find_broken_links(files: Mapping[str, bytes | Path], base_url: str = "/",
     return broken
 
 
-def recheck_links(builder, outputs, output_dir: Path, base_url: str,
-                  meanwhile: Callable[[], None] | None = None) -> list[BrokenLink]:
+def recheck_links(builder, outputs, output_dir: Path, base_url: str) -> list[BrokenLink]:
     """The broken links of a site built by an incremental ``builder``
     (:class:`generator.incremental.Builder`), re-checking only what an edit can have
     changed; the builder keeps what the next build's check needs.
@@ -442,8 +434,7 @@ def recheck_links(builder, outputs, output_dir: Path, base_url: str,
     happened (a file may have come: a document added; unit pages may have lost the
     anchors of rows that moved to the next page), only the re-rendered pages, sitemap.xml
     when it was made again, and the pages that had a broken link (a new file or anchor
-    may mend it) are checked; otherwise every page is. ``meanwhile()``: as for
-    :func:`find_broken_links`."""
+    may mend it) are checked; otherwise every page is."""
     old_links: dict = builder.links
     files = outputs.files
     prefix = str(output_dir) + os.sep
@@ -467,12 +458,11 @@ def recheck_links(builder, outputs, output_dir: Path, base_url: str,
         sitemap = files.get("sitemap.xml")
         if not (isinstance(sitemap, Kept) and sitemap.path == prefix + "sitemap.xml"):
             again.add("sitemap.xml")
-        broken = find_broken_links(files, base_url, pages, parsed, only=again, anchored=anchored,
-                                   meanwhile=meanwhile)
+        broken = find_broken_links(files, base_url, pages, parsed, only=again, anchored=anchored)
         # pages no longer pointed into stay listed: at worst a later edit checks all
         anchored |= builder.anchored
     else:
-        broken = find_broken_links(files, base_url, pages, parsed, anchored=anchored, meanwhile=meanwhile)
+        broken = find_broken_links(files, base_url, pages, parsed, anchored=anchored)
     for links in parsed.values():
         links.pack()
     builder.links, builder.broken, builder.link_files = parsed, broken, names

@@ -1162,25 +1162,20 @@ def test_a_save_begun_while_pages_render_is_dropped_when_the_build_fails(make_si
     # cache as the last successful build wrote it: no temporary store, no batch that
     # builder.pickle does not know, and the next build still renders only what changed.
     from generator import cachestore
-    begun, extended = [], []
-    real_begin, real_extend = cachestore.Store.begin, cachestore.Store.extend
+    begun = []
+    real_begin = cachestore.Store.begin
     monkeypatch.setattr(cachestore.Store, "begin",
                         lambda self, groups: begun.append(self.path) or real_begin(self, groups))
-    # the pages' roots are stored while links are checked, into the begun save
-    monkeypatch.setattr(cachestore.Store, "extend",
-                        lambda self, groups: extended.append(self._pending is not None)
-                        or real_extend(self, groups))
     site, out, store = _store_site(make_site, tmp_path, monkeypatch, 100.0)
-    assert begun and extended == [True]     # the first build began its save early too
+    assert begun                        # the first build began its save early too
     build_site(site.root, out, strict=True, cache=True)    # --strict builds have a cache of their own
     cache_dir = store.parent
     before = (store.read_bytes(), (cache_dir / "builder.pickle").read_bytes())
     site.document("d1", body="第一段。[坏链接](../nowhere/)\n", tasks=TASK)
     begun.clear()
-    extended.clear()
     with pytest.raises(BuildFailed):
         build_site(site.root, out, strict=True, cache=True)
-    assert begun and extended == [True] and not [p.name for p in cache_dir.iterdir() if ".tmp-" in p.name]
+    assert begun and not [p.name for p in cache_dir.iterdir() if ".tmp-" in p.name]
     # store.pickle may hold the abandoned batch past its recorded length; builder.pickle
     # is the last build's, and the store reads back as it recorded it
     assert (cache_dir / "builder.pickle").read_bytes() == before[1]
@@ -1226,21 +1221,3 @@ def test_a_store_save_in_two_parts_and_one_abandoned(tmp_path):
     empty.begin([[first]])
     empty.abandon()
     assert not empty.holds(first) and list(empty.path.parent.iterdir()) == []
-    # extend() goes on with a begun save (pages' roots while links are checked), and is
-    # dropped with it; with nothing begun it does nothing, and save() stores them all
-    fourth, fifth = ("解读",), ("政策",)
-    store.extend([[fourth]])
-    assert not store.holds(fourth)
-    state = store.state()
-    store.begin([[fourth]])
-    store.extend([[fifth, (fourth,)], [fourth]])
-    assert store.holds(fifth) and len(store.objects) == 7
-    store.abandon()
-    assert not store.holds(fourth) and not store.holds(fifth) and store.state() == state
-    pair = (fourth,)
-    store.begin([[fourth]])
-    store.extend([[fifth, pair]])
-    store.save([[fourth], [fifth, pair]])                   # nothing new left to write
-    again = cachestore.Store(tmp_path)
-    assert again.read(store.state()) and again.objects == [first, second, (first,), third,
-                                                           fourth, fifth, (fourth,)]
