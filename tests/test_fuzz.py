@@ -219,6 +219,32 @@ def test_text_left_alone_by_the_quick_inline_processor_is_what_python_markdown_m
     CASES["Markdown body (quick inline = python-markdown's)"] += 1
 
 
+@fuzz_settings(300)
+@given(body=st.lists(st.one_of(st.sampled_from(MD_PIECES + ["=", "===", "+ ", "_ _ _", "[1]: a/", "2024年", " ", "甲|乙"]),
+                             st.text(max_size=8)), max_size=60).map("".join),
+       policy=st.sampled_from(["escape", "sanitize", "reject"]))
+def test_blocks_made_paragraphs_by_the_quick_paragraph_processor_are_what_python_markdown_makes(body, policy):
+    # QuickParagraph makes a top-level block that no other block processor can take a
+    # paragraph without trying them: the HTML must be python-markdown's own.
+    quick = markdown_converter(policy)
+    plain = markdown_converter(policy)
+    plain.parser.blockprocessors.deregister("quick_paragraph")
+    assert quick.convert(body) == plain.convert(body)
+    assert quick.parser.blockprocessors["quick_paragraph"].quick or not body.strip()
+    CASES["Markdown body (quick paragraph = python-markdown's)"] += 1
+
+
+def test_the_quick_paragraph_processor_makes_the_example_documents_as_python_markdown_does():
+    quick = markdown_converter()
+    plain = markdown_converter()
+    plain.parser.blockprocessors.deregister("quick_paragraph")
+    sources = sorted(Path(__file__).resolve().parent.parent.glob("content/**/*.md"))
+    assert len(sources) >= 5
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert quick.reset().convert(text) == plain.reset().convert(text), source
+
+
 @pytest.mark.parametrize("policy", ["escape", "sanitize", "reject"])
 @pytest.mark.parametrize("text", ["政务`公开`要点", "政务\\#公开", "见[通知](a/)", "见[通知][1]\n\n[1]: a/", "见[通知]",
                                   "![图](a.png)", "<https://www.gov.cn/>", "<ban@gov.cn>", "甲  \n乙", "甲&amp;乙",
