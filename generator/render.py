@@ -123,11 +123,7 @@ def render_page(env: jinja2.Environment, site: Site, page: Page) -> bytes:
 
 def render_text(env: jinja2.Environment, site: Site, page: Page) -> str:
     """Render one page (see :func:`render_page`), as text."""
-    base_path = site.config.base_path
-
-    def rel(url: str) -> str:
-        return page.rel(url, base_path)
-
+    rel = page.linker(site.config.base_path)
     try:
         template = env.get_template(page.template)
         html = template.render(site=site, config=site.config, page=page, rel=rel, **page.data)

@@ -104,6 +104,21 @@ def test_a_site_task_template_reads_merged_cells_by_attribute_or_by_key(make_sit
     assert any("rowspan" in p.message for p in problems.errors)
 
 
+def test_a_pages_linker_makes_the_links_its_rel_makes():
+    """Templates get Page.linker(base_path), one function per page; Page.rel is the rule."""
+    from generator.pages import Page
+    targets = ["", "documents/", "documents/a/#p1", "#top", "a/b/#", "文件/甲/", "assets/site.css",
+               "units/x/#task-2", "q?x=1#y", "a#b#c", "a b/"]
+    for url in ["", "documents/", "documents/a/", "a/b/c.html", "404.html", "x.xml"]:
+        for absolute in (False, True):
+            page = Page("k", url, "t.html", "T", "C", absolute_links=absolute)
+            for base in ("/", "/zwgk/"):
+                link = page.linker(base)
+                assert [link(t) for t in targets] == [page.rel(t, base) for t in targets]
+    assert Page("k", "documents/a/", "t.html", "T", "C").linker()("documents/a/#p1") == "../../documents/a/#p1"
+    assert Page("k", "documents/a/", "t.html", "T", "C").linker()("文件/") == "../../%E6%96%87%E4%BB%B6/"
+
+
 def test_links_work_under_a_sub_path(make_site, tmp_path):
     site = make_site()
     site.write("config.yaml", (site.root / "config.yaml").read_text(encoding="utf-8").replace(
