@@ -167,6 +167,9 @@ def _convert(f: Field, value: Any, line: int | None, path: Path | str,
                 return bad(f"应当是列表，而不是{_describe(value)}",
                            "列表的每一项单独一行，以“- ”开头；或写成 [甲, 乙]。")
         items = []
+        # one Field for the items, not one per item (200,000 unit names at 10,000 documents)
+        sub = None if isinstance(f.item, Schema) else Field(f.name, f.item or "str", label=f.label,
+                                                           choices=f.choices, hint=f.hint)
         for i, item in enumerate(value):
             item_line = value.line_of(i) if isinstance(value, LineList) else line
             if isinstance(f.item, Schema):
@@ -175,7 +178,7 @@ def _convert(f: Field, value: Any, line: int | None, path: Path | str,
                     checked["_line"] = item_line
                     items.append(checked)
             else:
-                sub = Field(f.name, f.item or "str", label=f.label, choices=f.choices, hint=f.hint)
+                assert sub is not None
                 converted = _convert(sub, item, item_line, path, problems)
                 if converted is not None and converted != "":
                     items.append(converted)
