@@ -261,9 +261,10 @@ _BLOCK_PROCESSORS = ("empty", "indent", "code", "table", "hashheader", "setexthe
                      "olist", "ulist", "quote", "reference", "paragraph")
 # What one of them needs in a block: a line starting with a blank (indented code and
 # list items, a blank block), with # (headers), = or - (setext headers, rules, list
-# items), * + _ (rules, list items), > (quotes), [ (link references) or a digit (ordered
-# lists); or a | anywhere (tables)
-_NOT_PLAIN = re.compile(r"(?:^|\n)[\s#=\-*+_>\[0-9]|\||\A\Z")
+# items), * + _ (rules, list items), > (quotes), [ (link references) or a digit, in any
+# script, as \d reads it (ordered lists: "１. 甲" is one); or a | anywhere (tables)
+_LINE_START = re.compile(r"\n[\s#=\-*+_>\[\d]")
+_FIRST = frozenset("#=-*+_>[")
 
 
 class QuickParagraph(BlockProcessor):
@@ -282,7 +283,13 @@ class QuickParagraph(BlockProcessor):
             self.quick = sorted(names) == sorted(_BLOCK_PROCESSORS)
         # inside a list item, a block quote or a detabbed block the paragraph processor
         # may do otherwise (a tight list's text): those go the usual way
-        return self.quick and not self.parser.state and _NOT_PLAIN.search(block) is None
+        if not self.quick or self.parser.state or not block:
+            return False
+        first = block[0]
+        # (isdigit() holds for every character \d matches, and a few more: declining a
+        # block is always safe, the paragraph processor takes it in the end)
+        return not (first.isspace() or first.isdigit() or first in _FIRST
+                    or "|" in block or _LINE_START.search(block))
 
     def run(self, parent, blocks: list[str]) -> None:  # noqa: ANN001
         # python-markdown's ParagraphProcessor, outside a list: the block is not blank
