@@ -267,11 +267,14 @@ def scan_document(scanner: Scanner, source: Path, front: Any, body: str, body_li
                   tasks_path: Path | None, tasks_text: str | None, problems: Problems) -> None:
     """Scan one published document (front matter, body, tasks.yaml) and report."""
     acks = acknowledgements(front)
-    rel = problems.rel(source)
     findings = scanner.scan_data(front, 1, skip=("privacy_ack",)) + scanner.scan(body, body_line)
+    in_tasks = scanner.scan(tasks_text, 1) if tasks_path is not None and tasks_text is not None else []
+    # the file named in the hints, worked out only for a document with findings (a
+    # Path.relative_to for each of 10,000 documents was 0.2 s of a build)
+    rel = problems.rel(source) if findings or in_tasks else None
     used = report(source, findings, acks, problems, rel)
     if tasks_path is not None and tasks_text is not None:
-        used |= report(tasks_path, scanner.scan(tasks_text, 1), acks, problems, rel)
+        used |= report(tasks_path, in_tasks, acks, problems, rel)
     for ack in acks:
         if ack.match not in used:
             problems.warning(source, ack.line, f"privacy_ack 中的 “{ack.match}” 在本文件中没有找到",
