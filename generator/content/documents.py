@@ -270,10 +270,10 @@ _FIRST = frozenset("#=-*+_>[")
 class QuickParagraph(BlockProcessor):
     """A block at the top level that no other block processor can take is made a
     paragraph at once, as python-markdown's paragraph processor makes it, without trying
-    the eleven others' expressions on it first (most blocks of official Chinese text:
-    they were 1.3 of the 1.8 CPU-s of Markdown's block parsing in a full build of
-    10,000 documents). When other block processors are registered (another
-    python-markdown, an extension), every block is tried as before."""
+    the eleven others' expressions on it first. Most blocks of official Chinese text are
+    such paragraphs: converting 2,000 generated bodies took 0.72 s, now 0.49 s. When
+    other block processors are registered (another python-markdown, an extension),
+    every block is tried as before."""
 
     quick: bool | None = None       # until test() has looked at the processors
 
