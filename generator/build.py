@@ -156,11 +156,12 @@ def collect_outputs(site: Site, problems: Problems,
     index = data_outputs.get("search") if data_outputs else None
     if rendered_pages is None:
         # pages in worker processes; the search index and the open data here meanwhile
+        def make_index():
+            return searchfiles.index_files(site, put=stager(stage)) if index is None else index
+
         try:
             htmls, (built, made) = parallel.render_pages(
-                site, list(site.pages),
-                lambda: after_pages(site, lambda: searchfiles.index_files(site, put=stager(stage))
-                                    if index is None else index, data_outputs, memo, stage),
+                site, list(site.pages), lambda: after_pages(site, make_index, data_outputs, memo, stage),
                 links=outputs.links, stage=stage)
         except TemplateProblem as t:
             problems.error(t.path, t.line, t.message, t.hint)

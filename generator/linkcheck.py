@@ -81,6 +81,7 @@ _WANTED = {tag: frozenset(names) for tag, names in LINK_ATTRIBUTES.items()}
 # most are read once per process. Kept to TAGS_KEPT, then started again.
 _TAGS: dict[tuple[str, str], tuple[tuple[str, bool], ...]] = {}
 TAGS_KEPT = 10_000
+_unescape = htmlmod.unescape
 
 
 class PageLinks:
@@ -225,9 +226,6 @@ def _tag_values(tag: str, attrs: str) -> tuple[tuple[str, bool], ...]:
                 value = double or single or bare
                 out.append((_unescape(value) if "&" in value else value, name in wanted))
     return tuple(out)
-
-
-_unescape = htmlmod.unescape
 
 
 def parse_file(content: bytes | Path) -> PageLinks:

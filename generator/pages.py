@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
@@ -24,10 +24,16 @@ def output_path(url: str) -> str:
 
 def relative_url(from_url: str, to_url: str) -> str:
     """Link from the page at ``from_url`` to ``to_url`` (both site-relative)."""
-    to_url, _, fragment = to_url.partition("#")
+    return _from_climb(_climb(from_url), to_url)
+
+
+def _from_climb(climb: str, to_url: str) -> str:
+    """:func:`relative_url` from a page ``climb`` ("../" each) below the site's root."""
     # "../" is left as it is by quote(): quoting the climb with the path is quoting the path
-    target = _climb(from_url) + _quoted(to_url)
-    return (target or "./") + ("#" + fragment if fragment else "")
+    if "#" not in to_url:
+        return climb + _quoted(to_url) or "./"
+    path, _, fragment = to_url.partition("#")
+    return (climb + _quoted(path) or "./") + ("#" + fragment if fragment else "")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -79,11 +85,4 @@ class Page:
         calls more (0.4 µs)."""
         if self.absolute_links:
             return lambda to_url: quote(base_path + to_url, safe="/:%._-~#")
-        climb = _climb(self.url)
-
-        def rel(to_url: str) -> str:
-            if "#" not in to_url:
-                return climb + _quoted(to_url) or "./"
-            path, _, fragment = to_url.partition("#")
-            return (climb + _quoted(path) or "./") + ("#" + fragment if fragment else "")
-        return rel
+        return partial(_from_climb, _climb(self.url))
