@@ -178,6 +178,9 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
 
 
 def _load(text: str, line_offset: int) -> Any:
+    data = yamlsimple.load_simple(text, line_offset)
+    if data is not yamlsimple.NOT_SIMPLE:
+        return data
     if not _MAYBE_ALIAS.search(text) and not _may_nest_deeply(text) and _FastLoader is not _Loader:
         try:
             loader = _FastLoader(text)
@@ -278,3 +281,7 @@ def _failing_value(text: str) -> tuple[str, int] | None:
     finally:
         loader.dispose()
     return None
+
+
+# last, as a module: the fast reader builds the LineDicts and LineLists defined above
+from . import yamlsimple  # noqa: E402

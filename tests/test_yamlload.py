@@ -6,7 +6,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator import yamlload
+from generator import yamlload, yamlsimple
 from generator.yamlload import LineDict, LineList, YamlProblem, load_yaml
 
 # PyYAML's construction, node by node: what the loaders did before construct_value
@@ -15,12 +15,14 @@ _BY_PYYAML = {loader: type("ByPyYAML", (loader,), {"construct_value": lambda sel
 
 
 def by_pyyaml(text: str):
-    saved = yamlload._Loader, yamlload._FastLoader
+    # PyYAML only: the fast reader of plain YAML (generator.yamlsimple) stands aside
+    saved = yamlload._Loader, yamlload._FastLoader, yamlsimple.load_simple
     yamlload._Loader, yamlload._FastLoader = _BY_PYYAML[saved[0]], _BY_PYYAML[saved[1]]
+    yamlsimple.load_simple = lambda text, line_offset=0: yamlsimple.NOT_SIMPLE
     try:
         return load_yaml(text)
     finally:
-        yamlload._Loader, yamlload._FastLoader = saved
+        yamlload._Loader, yamlload._FastLoader, yamlsimple.load_simple = saved
 
 
 def shape(value):
