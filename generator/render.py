@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from dataclasses import dataclass
+from functools import partial
+from types import FunctionType
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,28 @@ class _Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, globals)
 
 
+class _Context(jinja2.runtime.Context):
+    """Jinja's Context, whose ``call`` (every call in a template: ``rel()`` about once
+    per link) calls a plain function or ``functools.partial`` at once.
+
+    Context.call looks for Jinja's pass_context / pass_environment marks on the
+    callable and on its ``__call__``, then drops the ``_loop_vars`` and ``_block_vars``
+    it was given. A function or partial without the mark (an attribute Jinja's
+    decorators set on it) has nothing to inject, so that is all it did for them."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: ANN001,ANN002,ANN003,ANN204,N805 - Jinja's
+        if (type(__obj) is partial or type(__obj) is FunctionType) and "jinja_pass_arg" not in __obj.__dict__:
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 def make_environment(site_root: Path) -> jinja2.Environment:
     """Jinja with StrictUndefined (a typo is an error, not a blank) and autoescape.
 
@@ -88,6 +112,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
     )
     env.template_class = _Template
+    env.context_class = _Context
     env.filters["isodate"] = isodate
     env.globals["merge_cells"] = merge_cells
     env.globals["task_columns"] = task_columns

@@ -144,6 +144,60 @@ def test_templates_escape_every_kind_of_value_as_jinja_and_markupsafe_do(tmp_pat
     assert ours.render(values=values) == jinja2.Environment(autoescape=True).from_string(source).render(values=values)
 
 
+def test_templates_call_every_kind_of_callable_as_jinja_does(tmp_path):
+    """Our environment's Context calls plain functions and partials at once
+    (render._Context); what a template gets must be what Jinja's own Context gives:
+    the context or environment passed where a callable is marked for it (on itself, a
+    partial of it, or its __call__), loop variables seen, StopIteration made undefined."""
+    import functools
+    import jinja2
+    from generator.render import _Context, make_environment
+
+    @jinja2.pass_context
+    def with_context(ctx, x):
+        return f"{x}:{ctx.get('k', '-')}:{ctx['name']}"
+
+    @jinja2.pass_environment
+    def with_env(env, x):
+        return f"{x}:{type(env).__name__}"
+
+    def plain(x, sep="/"):
+        return f"<{x}{sep}>"
+
+    def stops(x):
+        raise StopIteration
+
+    def eval_ctx(ectx, x, sep):
+        return f"{x}{sep}{ectx.autoescape}"
+
+    marked = functools.partial(eval_ctx, sep="|")
+    marked.jinja_pass_arg = jinja2.utils._PassArg.eval_context
+
+    class Calls:
+        @jinja2.pass_context
+        def __call__(self, ctx, x):
+            return f"obj {x} {ctx['name']}"
+
+        @jinja2.pass_context
+        def method(self, ctx, x):
+            return f"{x}:{ctx.get('k', '-')}:{ctx['name']}"
+
+    funcs = {"with_context": with_context, "with_env": with_env, "plain": plain, "stops": stops,
+             "part": functools.partial(plain, sep="#"), "part_ctx": Calls().method,
+             "marked": marked, "obj": Calls(), "name": "甲"}
+    source = ("{{ plain(1) }}{{ plain(2, sep='-') }}{{ part(3) }}{{ with_env(4) }}{{ obj(5) }}"
+              "{{ stops(6) is undefined }}{{ marked(7) }}"
+              "{% for i in [8, 9] %}{% set k = i %}{{ with_context(i) }}{{ part_ctx('p') }}{{ plain(i) }}{% endfor %}"
+              "{% macro m(v) %}[{{ plain(v) }}]{% endmacro %}{{ m(10) }}")
+    ours = make_environment(tmp_path)
+    assert ours.context_class is _Context
+    got = ours.from_string(source).render(funcs)
+    jinjas = make_environment(tmp_path)
+    jinjas.context_class = jinja2.runtime.Context
+    assert got == jinjas.from_string(source).render(funcs)
+    assert "8:8:甲" in got and "p:9:甲" in got and "obj 5 甲" in got and "7|True" in got and "True" in got
+
+
 def test_links_work_under_a_sub_path(make_site, tmp_path):
     site = make_site()
     site.write("config.yaml", (site.root / "config.yaml").read_text(encoding="utf-8").replace(
