@@ -143,6 +143,24 @@ def test_scanner_never_fails_and_never_prints_the_number(text):
             assert "*" in f.masked and f.value not in f.masked
 
 
+PIECES = ["通知", "第 12 号", ID, "13812345678", "１３８１２３４５６７８", CARD, "a.person@example.gov.cn", "内部",
+          "内", "部", "138", "12345678", "@", "010-00000000", "ＡＢＣ", "2024-06-30", " ", "-"]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.recursive(st.sampled_from(PIECES) | st.lists(st.sampled_from(PIECES), max_size=3).map("".join),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(PIECES), inner,
+                                                                                max_size=4),
+                    max_leaves=12))
+def test_parsed_yaml_is_scanned_as_each_string_on_its_own(data):
+    """scan_data looks at all of a document's strings at once before scanning them one
+    by one: the findings must be those of scanning each string with its line."""
+    from generator.privacy import _strings
+    for scanner in (Scanner(), Scanner(sensitive_words=["内部"]), Scanner(allow=["13812345678"])):
+        expected = [f for text, at in _strings(data, 3) for f in scanner.scan(text, at)]
+        assert scanner.scan_data(data, 3) == expected
+
+
 def test_scan_on_random_numbers_rarely_flags_reference_numbers():
     """Long numbers that are not personal data seldom look like one: a random 16–19 digit
     number passes the card rule about 1 time in 25 (Luhn 1 in 10, first digit 3–6 4 in 10);
