@@ -26,13 +26,13 @@ import gc
 import hashlib
 import os
 import pickle
+import re
 import shutil
 import sys
 import time
 from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from .collector import no_gc
@@ -58,15 +58,57 @@ def code_version() -> str:
     """Digest of everything besides the sources that decides the output."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{FORMAT}\0{sys.version}\0".encode())
+    found = _installed_versions()
     for lib in LIBRARIES:
-        try:
-            h.update(f"{lib}={metadata.version(lib)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{lib}=?\0".encode())
+        h.update(f"{lib}={found.get(_normal(lib)) or _metadata_version_of(lib)}\0".encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
+
+
+def _metadata_version_of(lib: str) -> str:
+    """importlib.metadata's version of ``lib`` ("?" if not installed). Imported only
+    here: with the email modules it loads, it was 20 ms of a no-op build's 0.4 s."""
+    from importlib import metadata
+    try:
+        return metadata.version(lib)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _installed_versions() -> dict[str, str]:
+    """Normalised name -> version of the LIBRARIES installed on sys.path, found as
+    importlib.metadata finds them (the first ``name-version.dist-info`` or ``.egg-info``
+    on sys.path, its METADATA or PKG-INFO's Version) by listing sys.path's folders. A
+    library not found so is left to importlib.metadata."""
+    wanted, found = {_normal(lib) for lib in LIBRARIES}, {}
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for suffix, info in ((".dist-info", "METADATA"), (".egg-info", "PKG-INFO")):
+            for name in names:
+                dist = _normal(name[:-len(suffix)].partition("-")[0]) if name.lower().endswith(suffix) else ""
+                if dist in wanted and dist not in found:
+                    found[dist] = _metadata_version(os.path.join(entry or ".", name), info)
+    return {k: v for k, v in found.items() if v}
+
+
+def _metadata_version(path: str, info: str) -> str:
+    """The Version header of a distribution's metadata ("" when it cannot be read)."""
+    try:
+        with open(os.path.join(path, info) if os.path.isdir(path) else path, encoding="utf-8") as f:
+            headers = f.read().partition("\n\n")[0]      # the headers end at the first blank line
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in headers.splitlines()
+                 if line.lower().startswith("version:")), "")
 
 
 def input_files(site_dir: Path, template_dirs: list[Path]) -> dict[str, os.stat_result]:

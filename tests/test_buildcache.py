@@ -1221,3 +1221,33 @@ def test_a_store_save_in_two_parts_and_one_abandoned(tmp_path):
     empty.begin([[first]])
     empty.abandon()
     assert not empty.holds(first) and list(empty.path.parent.iterdir()) == []
+
+
+def test_library_versions_are_found_as_importlib_metadata_finds_them(tmp_path, monkeypatch):
+    """The cache key names each library's version, read from sys.path's folders without
+    importing importlib.metadata (a no-op build's start): the same versions."""
+    from importlib import metadata
+    from generator import buildcache
+    found = buildcache._installed_versions()
+    for lib in buildcache.LIBRARIES:
+        assert found[buildcache._normal(lib)] == metadata.version(lib), lib
+    # the first on sys.path wins, dist-info before egg-info, as importlib.metadata has it
+    first, second = tmp_path / "a", tmp_path / "b"
+    (first / "Jinja2-9.8.dist-info").mkdir(parents=True)
+    (first / "Jinja2-9.8.dist-info" / "METADATA").write_text("Name: Jinja2\nVersion: 9.8\n\nbody\n")
+    (first / "nh3-0.0.egg-info").write_text("Name: nh3\nVersion: 0.0\n")
+    (second / "jinja2-1.0.dist-info").mkdir(parents=True)
+    (second / "jinja2-1.0.dist-info" / "METADATA").write_text("Name: jinja2\nVersion: 1.0\n")
+    monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path])
+    found = buildcache._installed_versions()
+    assert found["jinja2"] == metadata.version("jinja2") == "9.8"
+    assert found["nh3"] == metadata.version("nh3") == "0.0"
+    # another version of a library is another cache key
+    buildcache.code_version.cache_clear()
+    try:
+        with_others = buildcache.code_version()
+        monkeypatch.undo()
+        buildcache.code_version.cache_clear()
+        assert buildcache.code_version() != with_others
+    finally:
+        buildcache.code_version.cache_clear()
