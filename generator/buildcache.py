@@ -23,18 +23,16 @@ check that both give byte-identical sites.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import pickle
-import re
 import shutil
 import sys
 import time
 from contextlib import contextmanager
-from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .codeversion import code_version
 from .collector import no_gc
 from .problems import Problem
 from .stamps import Stamps
@@ -42,73 +40,13 @@ from .stamps import Stamps
 CACHE_DIR = ".gongkai-cache"
 MANIFEST = ".gongkai-manifest.json"      # written into output/ by every build
 SEARCH_INDEX = "search/index/"           # generator.search.INDEX_DIR
-FORMAT = 1
 # the built-in theme (generator.render.THEME_DIR, not imported: a no-op build must start
 # fast, without loading Jinja, Markdown or the pinyin tables)
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
-LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "segno", "pypinyin", "nh3")
 # Set to a list by a command that ends its process as soon as the build is over
 # (cli.run): the Builder is put there instead of freed. Freeing its millions of
 # objects one by one only to exit took 0.1-0.2 s of an edit at 10,000 documents.
 KEEP_UNTIL_EXIT: list | None = None
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """Digest of everything besides the sources that decides the output."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{FORMAT}\0{sys.version}\0".encode())
-    found = _installed_versions()
-    for lib in LIBRARIES:
-        h.update(f"{lib}={found.get(_normal(lib)) or _metadata_version_of(lib)}\0".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
-def _metadata_version_of(lib: str) -> str:
-    """importlib.metadata's version of ``lib`` ("?" if not installed). Imported only
-    here: with the email modules it loads, it was 20 ms of a no-op build's 0.4 s."""
-    from importlib import metadata
-    try:
-        return metadata.version(lib)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _installed_versions() -> dict[str, str]:
-    """Normalised name -> version of the LIBRARIES installed on sys.path, found as
-    importlib.metadata finds them (the first ``name-version.dist-info`` or ``.egg-info``
-    on sys.path, its METADATA or PKG-INFO's Version) by listing sys.path's folders. A
-    library not found so is left to importlib.metadata."""
-    wanted, found = {_normal(lib) for lib in LIBRARIES}, {}
-    for entry in sys.path:
-        try:
-            names = sorted(os.listdir(entry or "."))
-        except OSError:
-            continue
-        for suffix, info in ((".dist-info", "METADATA"), (".egg-info", "PKG-INFO")):
-            for name in names:
-                dist = _normal(name[:-len(suffix)].partition("-")[0]) if name.lower().endswith(suffix) else ""
-                if dist in wanted and dist not in found:
-                    found[dist] = _metadata_version(os.path.join(entry or ".", name), info)
-    return {k: v for k, v in found.items() if v}
-
-
-def _metadata_version(path: str, info: str) -> str:
-    """The Version header of a distribution's metadata ("" when it cannot be read)."""
-    try:
-        with open(os.path.join(path, info) if os.path.isdir(path) else path, encoding="utf-8") as f:
-            headers = f.read().partition("\n\n")[0]      # the headers end at the first blank line
-    except (OSError, UnicodeDecodeError):
-        return ""
-    return next((line.split(":", 1)[1].strip() for line in headers.splitlines()
-                 if line.lower().startswith("version:")), "")
 
 
 def input_files(site_dir: Path, template_dirs: list[Path]) -> dict[str, os.stat_result]:
@@ -167,6 +105,7 @@ class BuildCache:
         self.output_dir = output_dir
         self.key = (code_version(), str(output_dir), options)
         self.store = None            # the cachestore.Store read with the last Builder
+        self.inputs_stat = None      # inputs.pickle's stat when inputs() read it
 
     @contextmanager
     def lock(self):
@@ -199,14 +138,18 @@ class BuildCache:
         return value
 
     def inputs(self) -> Inputs | None:
+        self.inputs_stat = _stat(self.dir / "inputs.pickle")     # the record as read (see settle)
         value = self._load("inputs.pickle")
         return value if isinstance(value, Inputs) and value.key == self.key else None
 
-    def changes(self, known: Inputs, files: dict[str, os.stat_result]) -> set[str] | None:
+    def changes(self, known: Inputs, files: dict[str, os.stat_result],
+                taken: dict | None = None) -> set[str] | None:
         """The source files whose bytes changed since the recorded build (empty: nothing
         to do), when ``output/`` is as that build left it and no source was added or
         removed; None otherwise (the build then probes every source). ``files``: the
-        input files as they are now, with their stats (:func:`input_files`)."""
+        input files as they are now, with their stats (:func:`input_files`). ``taken``
+        receives every file's stamp as this check took it, when it read any file again
+        (racy or touched): kept, later checks need not read those again."""
         if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
             return None
         # a page of output/ edited or removed by hand: build, so the site is ours again.
@@ -228,6 +171,8 @@ class BuildCache:
                     changed.add(path)
             except OSError:
                 return None
+        if taken is not None and stamps.hashed:
+            taken.update(stamps.seen)
         return changed
 
     def output_as_written(self, known: Inputs, search_index: bool = True) -> bool:
@@ -363,7 +308,11 @@ class BuildCache:
             stamps.begin(self.dir / "clock")
             for path in [*files, *(ours - files.keys())]:
                 if path in read:
-                    stamps.seen[path] = read[path]
+                    # the check's stamp of the same bytes, if it took one: a racy stamp
+                    # or an old stat the builder carried over is not kept to be read again
+                    taken = listed.taken.get(path)
+                    entry = read[path]
+                    stamps.seen[path] = taken if taken is not None and taken[1] == entry[1] else entry
                     continue
                 try:
                     st = os.stat(path)
@@ -379,6 +328,23 @@ class BuildCache:
             # the site is out already; without a cache the next build is a full one
             self.forget()
             print(f"（构建缓存没有写入：{e}；下次构建会慢一些，网站不受影响）", file=sys.stderr)
+
+    def settle(self, known: Inputs, taken: dict, locked: bool) -> None:
+        """Record the stamps a check that found nothing to build took, when the record
+        is still ``known`` (as :meth:`inputs` read it) and no build runs (``locked``: this
+        process holds the lock; else it is taken only if free). Best effort."""
+        try:
+            import fcntl
+        except ImportError:                   # not POSIX: no lock, so no settling
+            return
+        try:
+            with open(self.dir / "lock", "a+b") as f:
+                if not locked:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if _stat(self.dir / "inputs.pickle") == self.inputs_stat:
+                    self._dump("inputs.pickle", replace(known, files=taken))
+        except (OSError, pickle.PicklingError):
+            pass                              # busy, or not writable: read again next time
 
     def _dump(self, name: str, value) -> None:
         tmp = self.dir / f".{name}.tmp-{os.getpid()}"
@@ -409,6 +375,7 @@ class Listing:
     files: dict[str, os.stat_result] | None
     since: int = 0                     # time.time_ns() at the start of a build without a check
     dirs: list[Path] = field(default_factory=list)    # the template folders, to list then
+    taken: dict = field(default_factory=dict)         # stamps the check took (BuildCache.changes)
 
     @classmethod
     def now(cls, site_dir: Path, template_dirs: list[Path]) -> "Listing":
@@ -447,11 +414,16 @@ def check_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool) ->
     return _check(cache, cache.inputs(), site_dir.resolve(), dirs)
 
 
-def _check(cache: BuildCache, known: Inputs | None, site_dir: Path, dirs: list[Path]) -> Check:
+def _check(cache: BuildCache, known: Inputs | None, site_dir: Path, dirs: list[Path],
+           locked: bool = False) -> Check:
     if known is None:
         return Check(None, None)
     listed = Listing.now(site_dir, dirs)
-    return Check(known, cache.changes(known, listed.files), listed)
+    check = Check(known, cache.changes(known, listed.files, listed.taken), listed)
+    if check.nothing and listed.taken:
+        # sources read again (racy or touched) are recorded as found: not read next time
+        cache.settle(known, listed.taken, locked)
+    return check
 
 
 def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
@@ -486,7 +458,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     if (check is None or check.known is None or known is None
             or check.known.manifest != known.manifest or check.known.files != known.files):
         # not checked, or against another record (a build ran meanwhile): check now
-        check = _check(cache, known, site_dir, dirs)
+        check = _check(cache, known, site_dir, dirs, locked=True)
     if check.nothing:
         # Nothing to do; the messages are the last build's, as a full build would print.
         problems.items.extend(known.problems)

@@ -1227,10 +1227,10 @@ def test_library_versions_are_found_as_importlib_metadata_finds_them(tmp_path, m
     """The cache key names each library's version, read from sys.path's folders without
     importing importlib.metadata (a no-op build's start): the same versions."""
     from importlib import metadata
-    from generator import buildcache
-    found = buildcache._installed_versions()
-    for lib in buildcache.LIBRARIES:
-        assert found[buildcache._normal(lib)] == metadata.version(lib), lib
+    from generator import codeversion
+    found = codeversion._installed_versions()
+    for lib in codeversion.LIBRARIES:
+        assert found[codeversion._normal(lib)] == metadata.version(lib), lib
     # the first on sys.path wins, dist-info before egg-info, as importlib.metadata has it
     first, second = tmp_path / "a", tmp_path / "b"
     (first / "Jinja2-9.8.dist-info").mkdir(parents=True)
@@ -1239,15 +1239,69 @@ def test_library_versions_are_found_as_importlib_metadata_finds_them(tmp_path, m
     (second / "jinja2-1.0.dist-info").mkdir(parents=True)
     (second / "jinja2-1.0.dist-info" / "METADATA").write_text("Name: jinja2\nVersion: 1.0\n")
     monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path])
-    found = buildcache._installed_versions()
+    found = codeversion._installed_versions()
     assert found["jinja2"] == metadata.version("jinja2") == "9.8"
     assert found["nh3"] == metadata.version("nh3") == "0.0"
     # another version of a library is another cache key
-    buildcache.code_version.cache_clear()
+    codeversion.code_version.cache_clear()
     try:
-        with_others = buildcache.code_version()
+        with_others = codeversion.code_version()
         monkeypatch.undo()
-        buildcache.code_version.cache_clear()
-        assert buildcache.code_version() != with_others
+        codeversion.code_version.cache_clear()
+        assert codeversion.code_version() != with_others
     finally:
-        buildcache.code_version.cache_clear()
+        codeversion.code_version.cache_clear()
+
+
+def test_files_hashed_again_by_a_check_are_not_hashed_again_next_time(make_site, tmp_path, monkeypatch):
+    """A source saved within the file system's time granularity of a build is recorded
+    as racy, and a touched one with a new stat: the next check reads it again. What
+    that check learns is kept, by a no-op and by an edit build alike, so that later
+    checks do not read it again (every source of a site copied just before its first
+    build was read by every later no-op: 0.5 s at 10,000 documents)."""
+    import time
+    from generator import stamps
+    site = make_site()
+    for doc in ("a", "b", "c"):
+        site.document(doc, body=f"{doc}的正文。\n")
+    out = tmp_path / "out"
+    monkeypatch.setattr(stamps, "GRANULARITY_NS", 300_000_000)      # 0.3 s
+    build_site(site.root, out, cache=True)          # every source just written: racy
+    reads: list[str] = []
+    real_open = open
+    monkeypatch.setattr(stamps, "open", lambda path, *a, **k: reads.append(str(path)) or real_open(path, *a, **k),
+                        raising=False)
+
+    def noop_reads() -> int:
+        reads.clear()
+        result = build_site(site.root, out, cache=True)
+        assert result.rendered == 0
+        return len([r for r in reads if "/content/" in r])
+    time.sleep(0.4)
+    assert noop_reads() >= 3                        # the racy sources, read to be sure
+    assert noop_reads() == 0                        # and then known to be settled
+    # a touched file (same bytes, new stat): read once, by the command line's check too
+    # (which takes the build lock only if it is free)
+    from generator.buildcache import BuildCache, check_build
+    path = site.root / "content/documents/b/index.md"
+    path.write_bytes(path.read_bytes())
+    time.sleep(0.4)
+
+    def check_reads() -> int:
+        reads.clear()
+        assert check_build(site.root, out, False, False).nothing
+        return len([r for r in reads if "/content/" in r])
+    with BuildCache(site.root.resolve(), out.absolute(), (False, False)).lock():
+        assert check_reads() == 1                   # a build runs: nothing recorded
+        assert check_reads() == 1
+    assert check_reads() == 1
+    assert check_reads() == 0
+    assert noop_reads() == 0
+    # an edit build keeps what its check learned of the files it did not read
+    for doc in ("a", "b"):
+        p = site.root / f"content/documents/{doc}/index.md"
+        p.write_bytes(p.read_bytes())
+    site.document("c", body="c的第二版。\n")
+    time.sleep(0.4)
+    assert build_site(site.root, out, cache=True).rendered >= 1
+    assert noop_reads() == 0
