@@ -95,7 +95,7 @@ VALUES = ["", "通知", "公开 工作", "yes", "No", "ON", "off", "~", "null", 
           "a #b", "a#b", "#a", "'q'", "'it''s'", "'a'b'", '"q"', '"a"b"', '""', "''", "[a, b]", "[a,b,]", "[ ]",
           "[]", "[a, [b]]", "[a, , b]", "[, a]", "[yes, 1, ~, 1.5]", "[a: b]", "{a: 1}", "&a x", "*a", "!!str 1",
           "|", ">", "- x", "-x", "?x", ":x", "%x", "@x", "`x`", "（一）做好", "100%", "a|b", "a>b", "x:", "a, b",
-          "\u3000全角", "a\u00a0", "😀", "C#", "12:30", "见[附件]", "a]b", "1e3", "True"]
+          "\u3000全角", "a\u00a0", "😀", "C#", "12:30", "见[附件]", "a]b", "1e3", "True", "[a?, b]", "[Y?]", "a?b", "[？, x]"]
 INDENTS = ["", " ", "  ", "    "]
 LINE = st.one_of(
     st.builds(lambda i, k, v: f"{i}{k}: {v}", st.sampled_from(INDENTS), st.sampled_from(KEYS), st.sampled_from(VALUES)),
@@ -142,7 +142,7 @@ def test_the_generated_lines_reach_both_readers():
     "a: 1.5\n", "a: 012\n", "a: 0x1f\n", "a: 1:20\n", "a: b # c\n", "a: |\n  x\n", "a: >\n  x\n",
     "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: {b: 1}\n", 'a: "x\\ny"\n', "a: x\n  y\n", "a:\tb\n",
     "a: b\r\nc: d\r\n", "---\na: 1\n", "a: 1\n...\n", "1: a\n", "yes: a\n", "a: 1\na: 2\n", "a: [b, [c]]\n",
-    "- \n", "-\n  a: 1\n", "a: 'x\n", "a: b\u2028c\n", "\ufeffa: 1\n", "a: -1\n",
+    "- \n", "-\n  a: 1\n", "a: 'x\n", "a: b\u2028c\n", "\ufeffa: 1\n", "a: -1\n", "a: [b?]\n",
 ])
 def test_texts_outside_the_plain_subset_are_left_to_pyyaml(text):
     assert load_simple(text) is NOT_SIMPLE
