@@ -51,6 +51,7 @@ _WORDS: dict[str, Any] = {}     # short value as written (not a list) -> its val
 _MISSING = object()
 _FLOW_UNSUPPORTED = re.compile(r"[\[\]'\"#:?]")   # PyYAML ends a plain word in [...] at ?
 CACHE_MAX = 50_000
+KEY_MAX = 1000          # PyYAML refuses a key longer than 1,024 characters
 _BOOL = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
 _INT = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _BOOL_TAG, _INT_TAG, _NULL_TAG = ("tag:yaml.org,2002:" + t for t in ("bool", "int", "null"))
@@ -170,7 +171,8 @@ class _Reader:
 
 def _key(text: str) -> str:
     """A key as written, checked (a plain word that PyYAML reads as text) and shared."""
-    if not text or text[0] in _INDICATORS or ":" in text or text[-1] == " " or type(_scalar(text)) is not str:
+    if (not text or len(text) > KEY_MAX or text[0] in _INDICATORS or ":" in text or text[-1] == " "
+            or type(_scalar(text)) is not str):
         raise _NotSimple
     key = sys.intern(text)
     if len(_KEYS) < CACHE_MAX:

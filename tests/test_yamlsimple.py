@@ -143,6 +143,7 @@ def test_the_generated_lines_reach_both_readers():
     "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: {b: 1}\n", 'a: "x\\ny"\n', "a: x\n  y\n", "a:\tb\n",
     "a: b\r\nc: d\r\n", "---\na: 1\n", "a: 1\n...\n", "1: a\n", "yes: a\n", "a: 1\na: 2\n", "a: [b, [c]]\n",
     "- \n", "-\n  a: 1\n", "a: 'x\n", "a: b\u2028c\n", "\ufeffa: 1\n", "a: -1\n", "a: [b?]\n",
+    "k" * 1025 + ": v\n", "- " + "键" * 1025 + ": v\n",
 ])
 def test_texts_outside_the_plain_subset_are_left_to_pyyaml(text):
     assert load_simple(text) is NOT_SIMPLE
