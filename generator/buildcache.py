@@ -28,7 +28,7 @@ import pickle
 import shutil
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -108,23 +108,27 @@ class BuildCache:
         self.inputs_stat = None      # inputs.pickle's stat when inputs() read it
 
     @contextmanager
-    def lock(self):
+    def lock(self, wait: bool = True):
         """One build at a time per site: a second ``gongkai build`` waits for the first
-        (cached builds update output/ in place)."""
+        (cached builds update output/ in place). Yields whether this process holds the
+        lock: without ``wait``, only if it was free (see :meth:`settle`)."""
         try:
             import fcntl
-        except ImportError:                   # not POSIX: no lock
-            yield
+        except ImportError:                   # not POSIX: no lock (a build goes on anyway)
+            yield wait
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / "lock", "a+b") as f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
+                if not wait:
+                    yield False
+                    return
                 print("（另一个构建正在进行，等它结束……）", file=sys.stderr)
                 fcntl.flock(f, fcntl.LOCK_EX)
             try:
-                yield
+                yield True
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
@@ -334,17 +338,11 @@ class BuildCache:
         is still ``known`` (as :meth:`inputs` read it) and no build runs (``locked``: this
         process holds the lock; else it is taken only if free). Best effort."""
         try:
-            import fcntl
-        except ImportError:                   # not POSIX: no lock, so no settling
-            return
-        try:
-            with open(self.dir / "lock", "a+b") as f:
-                if not locked:
-                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                if _stat(self.dir / "inputs.pickle") == self.inputs_stat:
+            with nullcontext(True) if locked else self.lock(wait=False) as held:
+                if held and _stat(self.dir / "inputs.pickle") == self.inputs_stat:
                     self._dump("inputs.pickle", replace(known, files=taken))
         except (OSError, pickle.PicklingError):
-            pass                              # busy, or not writable: read again next time
+            pass                              # not writable: read again next time
 
     def _dump(self, name: str, value) -> None:
         tmp = self.dir / f".{name}.tmp-{os.getpid()}"

@@ -157,8 +157,16 @@ class Scanner:
             return any(domain == d or domain.endswith("." + d) for d in self.allow_domains)
         return False
 
+    def _may_find(self, text: str) -> bool:
+        """Whether ``text`` holds anything :meth:`scan` may report (nearly never): a
+        full-width form, a run of eleven digits, an @ or a sensitive word."""
+        return (_FULLWIDTH.search(text) is not None or _CANDIDATE.search(text) is not None
+                or (self.words is not None and self.words.search(text) is not None))
+
     def scan(self, text: str, first_line: int = 1) -> list[Finding]:
         """Findings in ``text``, whose first line is ``first_line``; sorted by position."""
+        if not self._may_find(text):
+            return []
         # str.translate is slow on Chinese text; most texts have no full-width forms at all
         folded = text.translate(_FOLD) if _FULLWIDTH.search(text) else text
         hits: list[tuple[int, str, str]] = []       # (offset, kind, normalised value)
@@ -194,9 +202,7 @@ class Scanner:
         # Nearly always nothing to find: one search over all the strings at once says so
         # (each string's search finds a subset of what the joined text's does, and no
         # pattern crosses a newline). A document's front matter was 24 scans.
-        joined = "\n".join([text for text, _ in strings])
-        if (_FULLWIDTH.search(joined) is None and _CANDIDATE.search(joined) is None
-                and (self.words is None or self.words.search(joined) is None)):
+        if not self._may_find("\n".join([text for text, _ in strings])):
             return []
         return [f for text, at in strings for f in self.scan(text, at)]
 

@@ -171,8 +171,8 @@ class _Reader:
 
 def _key(text: str) -> str:
     """A key as written, checked (a plain word that PyYAML reads as text) and shared."""
-    if (not text or len(text) > KEY_MAX or text[0] in _INDICATORS or ":" in text or text[-1] == " "
-            or type(_scalar(text)) is not str):
+    if (not text or len(text) > KEY_MAX or ":" in text or text[-1] == " "
+            or type(_scalar(text)) is not str):        # (_scalar refuses YAML's indicators)
         raise _NotSimple
     key = sys.intern(text)
     if len(_KEYS) < CACHE_MAX:
@@ -217,7 +217,7 @@ def _value(text: str, number: int) -> Any:
         if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
             raise _NotSimple
         return inner.replace("''", "'")
-    if first in _INDICATORS or ": " in text or text[-1] == ":":
+    if ": " in text or text[-1] == ":":               # (_scalar refuses YAML's indicators)
         raise _NotSimple
     return _scalar(text)
 
