@@ -177,3 +177,47 @@ def test_cli_exit_status_and_output(make_site, tmp_path):
         assert "月份 13 不存在" in proc.stderr and "提示:" in proc.stderr
         assert "Traceback" not in proc.stderr
     assert not (site.root / "output").exists()
+
+
+def test_plain_text_fields_checked_as_convert_checks_them(tmp_path):
+    # Schema.check takes a text value of a field with no choices and no check straight
+    # (stripped); every other value goes through _convert. For every field of every
+    # schema and a range of values, the result and the problems are _convert's own.
+    import gc
+
+    from generator.problems import Problems
+    from generator.schema import Field, Schema, _convert
+    from generator.yamlload import LineDict
+
+    schemas = [o for o in gc.get_objects() if type(o) is Schema]
+    assert len(schemas) >= 10
+    values = ["甲", "  乙 丙 ", " ", "2024-06-26", "laiwu-2024", "Bad ID", "主动公开", "true",
+              "12", 12, True, ["甲"], {"a": 1}]
+    taken = 0
+    for schema in schemas:
+        for f in schema.fields:
+            for value in values:
+                data = LineDict({f.name: value})
+                data.line, data.key_lines = 3, {f.name: 7}
+                got, want = Problems(tmp_path), Problems(tmp_path)
+                out = schema.check(data, "x.yaml", got, 3)
+                expected = _convert(f, value, 7, "x.yaml", want)
+                assert out is not None and out[f.name] == expected, (f.name, value)
+                # less the other fields' 缺少必填项, reported at the mapping's own line
+                assert [p.format() for p in got.items if p.line != 3] == [p.format() for p in want.items]
+                taken += f.name in schema._plain and type(value) is str
+    assert taken > 100
+    # a list of texts: each item as _convert takes a single value of the item's kind
+    lists = 0
+    for schema in schemas:
+        for f in schema.fields:
+            if f.kind != "list" or isinstance(f.item, Schema):
+                continue
+            items = ["  甲 ", "", " ", "乙", "主动公开", 5, True]
+            one = Field(f.name, f.item or "str", label=f.label, choices=f.choices, hint=f.hint)
+            got, want = Problems(tmp_path), Problems(tmp_path)
+            expected = [c for c in (_convert(one, i, 7, "x.yaml", want) for i in items) if c is not None and c != ""]
+            assert _convert(f, items, 7, "x.yaml", got) == expected, f.name
+            assert [p.format() for p in got.items] == [p.format() for p in want.items], f.name
+            lists += 1
+    assert lists >= 3
