@@ -63,6 +63,11 @@ class Field:
     def title(self) -> str:
         return f"{self.label} {self.name}" if self.label else self.name
 
+    @property
+    def plain_text(self) -> bool:
+        """Whether a text value needs only stripping: no choices, no extra check."""
+        return self.kind == "str" and not self.choices and self.check is None
+
 
 @dataclass
 class Schema:
@@ -78,8 +83,7 @@ class Schema:
         self.by_name = {f.name: f for f in self.fields}
         # fields whose text needs no conversion or check: a text value is only stripped
         # (1 million values at 10,000 documents, most of them task-list cells)
-        self._plain = frozenset(f.name for f in self.fields
-                                if f.kind == "str" and not f.choices and f.check is None)
+        self._plain = frozenset(f.name for f in self.fields if f.plain_text)
 
     def check(self, data: Any, path: Path | str, problems: Problems,
               line: int | None = None) -> dict[str, Any] | None:
@@ -180,7 +184,7 @@ def _convert(f: Field, value: Any, line: int | None, path: Path | str,
         # one Field for the items, not one per item (200,000 unit names at 10,000 documents)
         sub = None if isinstance(f.item, Schema) else Field(f.name, f.item or "str", label=f.label,
                                                            choices=f.choices, hint=f.hint)
-        plain = sub is not None and sub.kind == "str" and not sub.choices
+        plain = sub is not None and sub.plain_text
         for i, item in enumerate(value):
             if plain and type(item) is str:
                 item = item.strip()         # what _convert gives (unit names: 200,000)

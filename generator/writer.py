@@ -72,11 +72,6 @@ def content_bytes(content: "bytes | Path | Kept") -> bytes:
     return content if isinstance(content, bytes) else content.read_bytes()
 
 
-def kept(output_dir: Path, rel: str) -> Kept:
-    """The file ``rel`` of ``output_dir``, taken over as it is."""
-    return Kept(os.path.join(output_dir, rel))
-
-
 def staging_folder(output_dir: Path) -> Path:
     """The fresh folder a full build writes into, beside ``output_dir``."""
     return output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
@@ -329,5 +324,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "kept", "stage_file", "stager",
+__all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "stage_file", "stager",
            "stage_or_keep", "staging_folder", "start_staging", "wait_discarded", "write_atomic", "write_changes"]

@@ -183,14 +183,15 @@ def test_plain_text_fields_checked_as_convert_checks_them(tmp_path):
     # Schema.check takes a text value of a field with no choices and no check straight
     # (stripped); every other value goes through _convert. For every field of every
     # schema and a range of values, the result and the problems are _convert's own.
-    import gc
-
+    from generator import config, privacy
+    from generator.content import documents, interpretations, tasks, units
     from generator.problems import Problems
     from generator.schema import Field, Schema, _convert
     from generator.yamlload import LineDict
 
-    schemas = [o for o in gc.get_objects() if type(o) is Schema]
-    assert len(schemas) >= 10
+    schemas = [value for module in (config, privacy, documents, interpretations, tasks, units)
+               for name, value in vars(module).items() if name.endswith("_SCHEMA")]
+    assert len(schemas) >= 10 and all(type(schema) is Schema for schema in schemas)
     values = ["甲", "  乙 丙 ", " ", "2024-06-26", "laiwu-2024", "Bad ID", "主动公开", "true",
               "12", 12, True, ["甲"], {"a": 1}]
     taken = 0
