@@ -1305,3 +1305,31 @@ def test_files_hashed_again_by_a_check_are_not_hashed_again_next_time(make_site,
     time.sleep(0.4)
     assert build_site(site.root, out, cache=True).rendered >= 1
     assert noop_reads() == 0
+
+
+def test_heading_rows_are_packed_and_read_back_as_given():
+    """A document holds its headings packed in one string (one object in the build cache
+    instead of three per heading) and gives back exactly the rows it was made with,
+    after pickling too; rows a separator could confuse are kept as they are."""
+    import dataclasses
+
+    from generator.content.documents import Document
+
+    base = dict(id="d", source=None, title="t", index_no=None, doc_no=None, issuer=None,
+                topic=None, written=None, published=None, validity=None, disclosure="主动公开",
+                doc_type=None, keywords=(), unit_scope=None, attachments=(), tasks_note=None,
+                draft=False, body_html="<p>x</p>", tasks=None, lines={})
+    cases = [
+        (),
+        ((2, "t1", "一、总体要求"), (3, "p1-2", "（二）工作任务。"), (9, "x", "")),
+        ((2, "a", "甲\x1f乙"), (3, "b", "丙")),          # unit separator in a text
+        ((2, "a\x1e", "甲"),),                           # record separator in an anchor
+        ((10, "a", "甲"),),                              # level of two digits
+    ]
+    for rows in cases:
+        doc = Document(heading_rows=rows, **base)
+        held = doc.__dict__["heading_rows"]
+        assert (type(held) is str) == (rows in cases[:2]), rows
+        for got in (doc, pickle.loads(pickle.dumps(doc)), dataclasses.replace(doc, title="u")):
+            assert got.heading_rows == rows
+            assert [(h.level, h.anchor, h.text) for h in got.headings] == list(rows)

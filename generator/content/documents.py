@@ -103,9 +103,8 @@ class Document:
     tasks_note: str | None
     draft: bool
     body_html: str
-    # (level, anchor, text) per heading: plain tuples, not Heading objects, because a big
-    # site's 171,000 headings were read back from the build cache at 2 µs each (tuples:
-    # 0.35 µs), for the one page that shows them (see headings)
+    # (level, anchor, text) per heading, for the one page that shows them (see headings);
+    # held packed in one string (see _Headings)
     heading_rows: tuple[tuple[int, str, str], ...]
     tasks: TaskList | None
     lines: dict
@@ -198,10 +197,53 @@ class _Body:
         return value if type(value) is bytes else value.encode("utf-8", "surrogatepass")
 
 
+class _Headings:
+    """``Document.heading_rows``, held as one string per document and unpacked when read.
+
+    The table of contents is the only reader, once per document page. As tuples, a big
+    site's headings were most of the objects read back from the build cache on every
+    edit (10,000 documents: 171,000 headings, 510,000 objects, 0.27 s to unpickle, 28 MB
+    held by each process that touches them); packed, they are 10,000 strings (0.02 s,
+    6 MB). A heading is its level's digit, its anchor, US and its text; headings are
+    joined by RS. Rows that could not be told apart so (a separator in a text or an
+    anchor, a level outside 1-9) are kept as tuples."""
+
+    def __get__(self, doc: "Document | None", owner: type | None = None):
+        if doc is None:
+            return self
+        value = doc.__dict__["heading_rows"]
+        if type(value) is not str:
+            return value
+        if not value:
+            return ()
+        # anchors (p1, p2-3 …) recur in every document: one string each
+        return tuple((int(row[0]), sys.intern(anchor), text)
+                     for row in value.split(_RS) for anchor, text in (row[1:].split(_US, 1),))
+
+    def __set__(self, doc: "Document", rows) -> None:
+        doc.__dict__["heading_rows"] = _pack_headings(rows)
+
+
+_US, _RS = "\x1f", "\x1e"
+
+
+def _pack_headings(rows):
+    """What Document holds for these heading rows (see _Headings)."""
+    if type(rows) is str:
+        return rows
+    rows = tuple(rows)
+    for level, anchor, text in rows:
+        if (type(level) is not int or not 1 <= level <= 9 or _US in anchor or _RS in anchor
+                or _US in text or _RS in text):
+            return rows
+    return _RS.join(f"{level}{anchor}{_US}{text}" for level, anchor, text in rows)
+
+
 _FIELDS = tuple(f.name for f in fields(Document))
 _BODY = _FIELDS.index("body_html")
 # set after @dataclass has read the fields: a descriptor in the class body is a default
 Document.body_html = _Body()  # type: ignore[assignment]
+Document.heading_rows = _Headings()  # type: ignore[assignment]
 
 
 def _document(values: tuple) -> Document:
@@ -353,8 +395,7 @@ def load_document(folder: Path, problems: Problems, md: markdown.Markdown,
         disclosure=values["disclosure"], doc_type=values["doc_type"],
         keywords=tuple(values["keywords"]), unit_scope=values["unit_scope"],
         attachments=attachments, tasks_note=values["tasks_note"], draft=values["draft"],
-        # anchors (p1, p2-3 …) recur in every document: one string each (see yamlload.SHARE_MAX)
-        body_html=html, heading_rows=tuple((h.level, sys.intern(h.anchor), h.text) for h in headings),
+        body_html=html, heading_rows=tuple((h.level, h.anchor, h.text) for h in headings),
         tasks=tasks, lines=lines, needs_interpretation=values["needs_interpretation"],
         superseded_by=values["superseded_by"],
         aliases=tuple(values["aliases"]), withdrawn=values["withdrawn"],
