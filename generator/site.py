@@ -33,9 +33,11 @@ from .problems import Problems
 CONTENT_DIR = "content"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRow:
-    """A task with its document and its unit names resolved to registry units."""
+    """A task with its document and its unit names resolved to registry units.
+
+    Slotted: 100,000 rows at 10,000 documents, each without a dict of its own."""
 
     document: Document
     task: Task
@@ -58,8 +60,12 @@ _ROW_FIELDS = tuple(f.name for f in fields(TaskRow))
 def _task_row(*values: Any) -> TaskRow:
     """A TaskRow from what :meth:`TaskRow.__reduce__` gives."""
     row = object.__new__(TaskRow)
-    row.__dict__.update(zip(_ROW_FIELDS, values))
+    for name, value in zip(_ROW_FIELDS, values):
+        _SET(row, name, value)
     return row
+
+
+_SET = object.__setattr__     # the dataclass is frozen
 
 
 @dataclass(frozen=True)
