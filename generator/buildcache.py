@@ -440,7 +440,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
     from .incremental import Builder
     from .problems import BuildFailed
     from .segmentshelf import SHELF_DIR, ShelfLost
-    from .writer import WRITING, start_staging
+    from .writer import WRITING, StaleOutput, start_staging
 
     def ready(builder: Builder | None) -> Builder:
         """``builder`` (None: a new one, writing output/ afresh) set up for this build."""
@@ -453,6 +453,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         return builder
 
     dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
+    before = len(problems.items)          # what the caller found (a failed try's are dropped)
     known = cache.inputs()
     if (check is None or check.known is None or known is None
             or check.known.manifest != known.manifest or check.known.files != known.files):
@@ -481,6 +482,15 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
             # document folders are as it read them (see LoadCache.set_hints)
             return _build(cache, builder, known, previous, site_dir, output_dir, drafts, problems,
                           strict, start, listed, check.changed)
+        except StaleOutput:
+            # output/ was changed by hand since the record: the whole folder is written
+            # afresh, through the cache so that the record is made again. (Built without
+            # the cache, the record stayed stale and every later build was a full one.)
+            del problems.items[before:]
+            print("（output/ 在上次构建后被改动过，这次完整构建）", file=sys.stderr)
+            builder = ready(None)
+            return _build(cache, builder, None, {}, site_dir, output_dir, drafts, problems,
+                          strict, start, listed)
         except ShelfLost as lost:
             # a shelf file changed in place since the cache was read (one gone or cut
             # short is found on reading): nothing is written yet, so build afresh

@@ -90,6 +90,13 @@ def test_output_edited_by_hand_is_rebuilt(make_site, tmp_path):
     assert page.read_bytes() == good
     build_site(site.root, tmp_path / "full")
     assert tree_digest(out) == tree_digest(tmp_path / "full")
+    # and the record is made again: the next edit is an incremental build, not a full
+    # one (it was, for every build after the first hand edit)
+    site.document("b", body="又改了正文。\n")
+    edited = build_site(site.root, out, cache=True)
+    assert edited.rendered == 1
+    build_site(site.root, tmp_path / "full")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
 
 
 def test_damaged_or_foreign_cache_is_ignored(make_site, tmp_path):
