@@ -235,13 +235,14 @@ def check_output_dir(site_dir: Path, output_dir: Path, problems: Problems) -> No
 
 def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = False,
                problems: Problems | None = None, strict: bool = False,
-               cache: bool = False, check: Check | None = None) -> BuildResult:
+               cache: bool = False, check: Check | None = None, keep: list | None = None) -> BuildResult:
     """Build the site in ``site_dir``; raise :class:`BuildFailed` with every problem.
 
     With ``strict``, broken internal links are errors, so nothing is written. With
     ``cache`` (the command line's default) the build cache in ``.gongkai-cache/`` is
     used and updated: see :mod:`generator.buildcache` (``check``: what the caller has
-    just found changed, :func:`generator.buildcache.check_build`).
+    just found changed, :func:`generator.buildcache.check_build`; ``keep``: see
+    :func:`generator.buildcache.build_with_cache`).
     """
     start = time.perf_counter()
     site_dir = site_dir.resolve()
@@ -251,7 +252,7 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
     if cache and not problems.has_errors():
         from .buildcache import build_with_cache
         try:
-            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, check)
+            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, check, keep)
         except StaleOutput:
             problems.items.clear()
             check_output_dir(site_dir, output_dir, problems)

@@ -47,6 +47,18 @@ THEME_DIR = Path(__file__).resolve().parent.parent / "templates"
 # (cli.run): the Builder is put there instead of freed. Freeing its millions of
 # objects one by one only to exit took 0.1-0.2 s of an edit at 10,000 documents.
 KEEP_UNTIL_EXIT: list | None = None
+# The cache folders whose lock a ``gongkai build --watch`` in this process holds, for
+# as long as it runs: its own builds go on under it.
+_WATCHED: set[str] = set()
+
+
+class Busy(Exception):
+    """The site's output/ is kept up to date by a ``gongkai build --watch`` (process
+    ``pid``): a build beside it would wait for as long as it runs."""
+
+    def __init__(self, pid: str):
+        super().__init__(pid)
+        self.pid = pid
 
 
 def input_files(site_dir: Path, template_dirs: list[Path]) -> dict[str, os.stat_result]:
@@ -108,14 +120,22 @@ class BuildCache:
         self.inputs_stat = None      # inputs.pickle's stat when inputs() read it
 
     @contextmanager
-    def lock(self, wait: bool = True):
+    def lock(self, wait: bool = True, holder: str = "build"):
         """One build at a time per site: a second ``gongkai build`` waits for the first
         (cached builds update output/ in place). Yields whether this process holds the
-        lock: without ``wait``, only if it was free (see :meth:`settle`)."""
+        lock: without ``wait``, only if it was free (see :meth:`settle`). The lock file
+        names its holder (process and ``holder``): a build does not wait behind a
+        ``gongkai build --watch``, which holds the lock until stopped, but raises
+        :class:`Busy`. Taken again in the process of a watch that holds it, it is simply
+        held (the watch's own builds)."""
         try:
             import fcntl
         except ImportError:                   # not POSIX: no lock (a build goes on anyway)
             yield wait
+            return
+        key = str(self.dir)
+        if key in _WATCHED:
+            yield True
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / "lock", "a+b") as f:
@@ -125,11 +145,22 @@ class BuildCache:
                 if not wait:
                     yield False
                     return
+                f.seek(0)
+                who = f.read(100).decode("ascii", "replace").split()
+                if who[1:2] == ["watch"]:
+                    raise Busy(who[0]) from None
                 print("（另一个构建正在进行，等它结束……）", file=sys.stderr)
                 fcntl.flock(f, fcntl.LOCK_EX)
+            f.truncate(0)
+            f.write(f"{os.getpid()} {holder}\n".encode("ascii"))
+            f.flush()
+            if holder == "watch":
+                _WATCHED.add(key)
             try:
                 yield True
             finally:
+                _WATCHED.discard(key)
+                f.truncate(0)
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     # ---------------------------------------------------------------- reading
@@ -203,7 +234,6 @@ class BuildCache:
         from .cachestore import Store
         from .incremental import Builder
         from .segmentshelf import SHELF_DIR, present
-        from .writer import Kept
         store = Store(self.dir)
         try:
             # the collector stays off the millions of objects read (build_with_cache
@@ -224,6 +254,12 @@ class BuildCache:
         if not present(builder.segments(), self.dir / SHELF_DIR):
             return None
         self.store = store
+        return self.point_at_output(builder)
+
+    def point_at_output(self, builder):
+        """``builder`` as :meth:`save` left it (what decides a re-render only), its pages
+        and data files pointing at the files in ``output/``."""
+        from .writer import Kept
         # the folder joined once, not for each of 22,800 pages (34 ms -> 11 ms)
         prefix = os.path.join(self.output_dir, "")
         builder.pages = {k: (inputs, Kept(prefix + k)) for k, (inputs, _) in builder.pages.items()}
@@ -426,16 +462,18 @@ def _check(cache: BuildCache, known: Inputs | None, site_dir: Path, dirs: list[P
 
 
 def build_with_cache(site_dir: Path, output_dir: Path, drafts: bool, problems, strict: bool,
-                     start: float, check: Check | None = None):
+                     start: float, check: Check | None = None, keep: list | None = None):
     """:func:`generator.build.build_site` through the cache (the command line's build);
-    ``check``: what the caller has just found changed (:func:`check_build`)."""
+    ``check``: what the caller has just found changed (:func:`check_build`); ``keep``
+    receives (Builder, BuildCache) of a build that ran, the Builder as the save left it
+    and the cache holding the store it was saved to (``build --watch``)."""
     cache = BuildCache(site_dir, output_dir, (drafts, strict))
     with cache.lock():
-        return _cached(cache, site_dir, output_dir, drafts, problems, strict, start, check)
+        return _cached(cache, site_dir, output_dir, drafts, problems, strict, start, check, keep)
 
 
 def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, problems,
-            strict: bool, start: float, check: Check | None):
+            strict: bool, start: float, check: Check | None, keep: list | None = None):
     from .build import BuildResult
     from .incremental import Builder
     from .problems import BuildFailed
@@ -509,6 +547,8 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         gc.unfreeze()
         if KEEP_UNTIL_EXIT is not None:
             KEEP_UNTIL_EXIT.append(builder)
+        if keep is not None and builder is not None:
+            keep.append((builder, cache))
         if builder is not None and builder.stage is not None:
             shutil.rmtree(builder.stage, ignore_errors=True)    # left only when the build failed
             builder.stage = None
@@ -578,4 +618,4 @@ def _read_manifest(output_dir: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-__all__ = ["BuildCache", "CACHE_DIR", "Inputs", "Listing", "build_with_cache", "code_version", "input_files"]
+__all__ = ["BuildCache", "Busy", "CACHE_DIR", "Inputs", "Listing", "build_with_cache", "code_version", "input_files"]

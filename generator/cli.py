@@ -14,6 +14,7 @@ Gongkai（公开）把 config.yaml 和 content/ 里的文档生成为政务公�
 
 常用命令：
   gongkai build            在网站文件夹里运行：生成网站到 output/
+  gongkai build --watch    生成后继续监视，保存文件后自动更新 output/
   gongkai check            只检查，不生成：列出所有错误和警告
   gongkai serve            生成并在 http://127.0.0.1:8000/ 预览
   gongkai new site 文件夹   新建一个网站文件夹（含示例配置和示例文档）
@@ -45,6 +46,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     site_dir = _site_dir(args)
     problems = Problems(site_dir.resolve())
     out = Path(args.output).expanduser() if args.output else None
+    if args.watch:
+        return _watch(args, site_dir, out)
     if not args.no_cache:
         # Nothing changed? Answered without loading Jinja, Markdown or the pinyin tables.
         from time import perf_counter
@@ -60,9 +63,13 @@ def cmd_build(args: argparse.Namespace) -> int:
                                  f"没有变化：网站仍是上次生成的 {pages} 个页面、{files} 个文件，"
                                  f"用时 {perf_counter() - start:.2f} 秒。")
     from .build import build_site
+    from .buildcache import Busy
     try:
         result = build_site(site_dir, out, drafts=args.drafts, problems=problems, strict=args.strict,
                             cache=not args.no_cache, check=None if args.no_cache else check)
+    except Busy as busy:
+        _say_busy(busy)
+        return 1
     except BuildFailed:
         _print_problems(problems)
         print(f"\n构建失败：{_summary(problems)}。没有写入任何文件，原来的网站保持不变。", file=sys.stderr)
@@ -80,6 +87,36 @@ def cmd_build(args: argparse.Namespace) -> int:
     return _finish_build(args, problems, result.output_dir,
                          f"已生成 {result.pages} 个页面{again}、{result.files} 个文件"
                          f"（{result.bytes / 1024:.0f} KB），用时 {result.seconds:.2f} 秒。")
+
+
+def _say_busy(busy) -> None:
+    print(f"错误: 这个网站的 output/ 正由 gongkai build --watch（进程 {busy.pid}）保持更新，"
+          "保存文件后它会自动重新生成。\n"
+          "    提示: 不必再运行 gongkai build；要单独构建，先在运行它的窗口按 Ctrl+C 停止它。",
+          file=sys.stderr)
+
+
+def _watch(args: argparse.Namespace, site_dir: Path, out: Path | None) -> int:
+    """``gongkai build --watch``: see :mod:`generator.watchbuild`."""
+    if args.no_cache:
+        print("错误: --watch 不能和 --no-cache 一起用（监视时只重新生成改动影响的页面）", file=sys.stderr)
+        print("    提示: 去掉 --no-cache；要完整重新生成，先运行 gongkai build --no-cache。", file=sys.stderr)
+        return 2
+    if not (site_dir / "config.yaml").is_file():
+        print(f"错误: {site_dir} 里没有 config.yaml", file=sys.stderr)
+        print("    提示: 在网站文件夹里运行，或用 --site 指定网站文件夹。", file=sys.stderr)
+        return 1
+    from . import buildcache
+    from .watchbuild import watch
+    # the process stays up: its builds are kept only as long as they are the latest
+    buildcache.KEEP_UNTIL_EXIT = None
+    try:
+        watch(site_dir, out, drafts=args.drafts, strict=args.strict, verbose=args.verbose, poll=args.poll)
+    except buildcache.Busy as busy:
+        _say_busy(busy)
+        return 1
+    print("已停止监视。", file=sys.stderr)
+    return 0
 
 
 def _output_dir(site_dir: Path, out: Path | None) -> Path:
@@ -216,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--output", metavar="文件夹", help="输出文件夹，默认是网站文件夹里的 output/")
     b.add_argument("--no-cache", action="store_true",
                    help="不用构建缓存（.gongkai-cache/），全部重新生成")
+    b.add_argument("--watch", action="store_true",
+                   help="生成后继续监视 content/、templates/ 和 config.yaml，保存后只重新生成改动影响的"
+                        "页面并写入 output/（按 Ctrl+C 停止）")
+    b.add_argument("--poll", action="store_true", help="和 --watch 一起用：用轮询代替文件系统通知（网络盘、容器中）")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="只检查，不生成", description="读取并检查全部内容和模板，"

@@ -136,6 +136,7 @@ class Preview:
         self.last_search_seconds = 0.0        # the last refresh of the search index
         self.base_path = "/"
         self.untidy = 0                       # builds since the last tidy()
+        self.grace = RELOAD_GRACE             # the Watcher's wait between pages and index
 
     def close(self) -> None:
         """End the pages' event streams (the server is stopping): their threads would
@@ -188,6 +189,10 @@ class Preview:
         if ok and refresh_search:
             self.refresh_search()
         return ok
+
+    def idle(self) -> None:
+        """What the Watcher does while the editor is idle (every half second)."""
+        self.tidy()
 
     def tidy(self) -> None:
         """Collect cyclic garbage left by earlier builds (call when idle), once every
@@ -353,7 +358,11 @@ def make_handler(preview: Preview):
 
 
 class Watcher:
-    """watchdog events → one debounced rebuild at a time."""
+    """watchdog events → one debounced rebuild at a time.
+
+    It drives a :class:`Preview`, or anything with the same few members (``root``,
+    ``builder``, ``grace``, ``rebuild``, ``refresh_search``, ``idle``): ``gongkai build
+    --watch`` drives a :class:`generator.watchbuild.Publisher`, which writes output/."""
 
     def __init__(self, preview: Preview, poll: bool = False):
         self.preview = preview
@@ -414,11 +423,20 @@ class Watcher:
         self.thread = threading.Thread(target=self._loop, daemon=True, name="gongkai-rebuild")
         self.thread.start()
 
+    def notify(self, paths: set[str], structural: bool = False) -> None:
+        """Rebuild as if the watcher had seen ``paths`` written (``structural``: every
+        source may have changed)."""
+        with self.lock:
+            self.paths.update(paths)
+            self.structural = self.structural or structural
+        self.last_event = time.monotonic()
+        self.pending.set()
+
     def _loop(self) -> None:
         while not self.stopped.is_set():
             if not self.pending.wait(timeout=0.5):
                 self._verify()
-                self.preview.tidy()
+                self.preview.idle()
                 continue
             if self.stopped.is_set():
                 break
@@ -442,7 +460,7 @@ class Watcher:
             # The index follows the pages, once the open tabs have reloaded them (busy
             # with the index, this thread would slow the server's replies); a save
             # arriving meanwhile abandons it and goes first.
-            if self.pending.wait(timeout=RELOAD_GRACE):
+            if self.pending.wait(timeout=self.preview.grace):
                 continue
             self.preview.refresh_search(cancel=self._interrupted)
 

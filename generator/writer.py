@@ -261,6 +261,29 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
     return total
 
 
+def replace_file(target: str, data: bytes) -> tuple[int, int, int]:
+    """Write ``data`` to ``target`` atomically (a reader sees the old file or the new,
+    never half of one); returns its (size, mtime, inode) as recorded in the cache."""
+    folder, name = os.path.split(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, target)
+    st = os.stat(target)
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def remove_output(output_dir: Path, rel: str) -> None:
+    """Remove the file ``rel`` of ``output_dir``, and the folders it leaves empty."""
+    gone = output_dir / rel
+    gone.unlink(missing_ok=True)
+    folder = gone.parent
+    while folder != output_dir and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
 def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str],
                   stats: dict[str, tuple[int, int, int]], manifest_out: dict[str, str],
                   written_out: dict[str, tuple[int, int, int]]) -> int:
@@ -299,21 +322,9 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
                 if st is not None and (st.st_size, st.st_mtime_ns, st.st_ino) == known:
                     written_out[rel] = known          # the same bytes are already there
                     continue
-            target = output_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, target)
-            st = os.stat(target)
-            written_out[rel] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            written_out[rel] = replace_file(prefix + rel, data)
         for rel in sorted(set(previous) - set(outputs.files)):
-            gone = output_dir / rel
-            gone.unlink(missing_ok=True)
-            folder = gone.parent
-            while folder != output_dir and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+            remove_output(output_dir, rel)
         tmp = output_dir / f".{MANIFEST}.tmp-{os.getpid()}"
         tmp.write_bytes(_manifest_bytes(manifest_out))
         os.replace(tmp, output_dir / MANIFEST)
@@ -324,5 +335,6 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "stage_file", "stager",
+__all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "remove_output",
+           "replace_file", "stage_file", "stager",
            "stage_or_keep", "staging_folder", "start_staging", "wait_discarded", "write_atomic", "write_changes"]
