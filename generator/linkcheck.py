@@ -156,6 +156,8 @@ class PageLinks:
     def pack(self) -> None:
         """Keep only the packed form (after a check that unpacked it: the unpacked sets
         and tuples of a big site's pages are hundreds of MB)."""
+        if self._packed is not None and self._ids is None and self._links is None:
+            return                          # packed already (an edit's check: 22,800 pages)
         state = self.__getstate__()
         if len(state) != 2:
             self.__setstate__(state)        # as a worker's pages come back: strings shared
