@@ -34,8 +34,9 @@ from pathlib import Path
 
 import jinja2
 
-from .build import check_links, build_site
+from .build import build_site, check_links
 from .buildcache import BuildCache, Inputs, Listing, THEME_DIR, _read_manifest, _stat, input_files
+from .collector import no_gc
 from .incremental import Builder
 from .linkcheck import recheck_links
 from .permalinks import LEDGER, write_ledger
@@ -328,7 +329,7 @@ class Publisher:
         dirs = [d for d in (self.root / "templates", THEME_DIR) if d.is_dir()]
         # files the builds did not read are recorded if unchanged since the last began
         listed = Listing(None, self.unsaved, dirs)
-        with gc_paused():
+        with no_gc():          # the collector would walk the whole site meanwhile
             self.cache.save(twin, list(self.problems), figures, dict(self.written), listed,
                             self.known, frozenset(self.ours))
         self.known = self.cache.inputs()
@@ -350,18 +351,6 @@ class Publisher:
         self._print(problems)
         print(f"第 {self.version} 次生成失败：{len(problems.errors)} 个错误，{len(problems.warnings)} 个警告。"
               "没有写入任何文件，output/ 保持上次生成的样子；改正后保存，会自动重新生成。", file=sys.stderr)
-
-
-class gc_paused:
-    """The cyclic collector off while the cache is pickled (it would walk the site)."""
-
-    def __enter__(self) -> None:
-        self.was = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc) -> None:
-        if self.was:
-            gc.enable()
 
 
 def watch(site_dir: Path, output_dir: Path | None = None, drafts: bool = False, strict: bool = False,
