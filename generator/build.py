@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterable, KeysView, Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import TypeVar
 from . import linkcheck, opendata, parallel, permalinks, searchfiles
 from .collector import no_gc
 from .buildcache import MANIFEST, Check
-from .writer import Staged, StaleOutput, stage_or_keep, stager, start_staging, wait_discarded, write_atomic
+from .writer import Staged, stage_or_keep, stager, start_staging, wait_discarded, write_atomic
 from .problems import BuildFailed, Problems
 from .render import TemplateProblem, template_dirs
 from .segmentshelf import give_back
@@ -251,12 +250,8 @@ def build_site(site_dir: Path, output_dir: Path | None = None, drafts: bool = Fa
     check_output_dir(site_dir, output_dir, problems)
     if cache and not problems.has_errors():
         from .buildcache import build_with_cache
-        try:
-            return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, check, keep)
-        except StaleOutput:
-            problems.items.clear()
-            check_output_dir(site_dir, output_dir, problems)
-            print("（output/ 在上次构建后被改动过，这次完整构建）", file=sys.stderr)
+        # (an output/ changed by hand is written afresh there, through the cache)
+        return build_with_cache(site_dir, output_dir, drafts, problems, strict, start, check, keep)
     # The loaded site lives until the end: the collector need not walk it again and again.
     with no_gc(freeze=True):
         site = load_site(site_dir, problems, drafts=drafts)

@@ -88,7 +88,13 @@ def input_files(site_dir: Path, template_dirs: list[Path]) -> dict[str, os.stat_
     return files
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
+def template_folders(site_dir: Path) -> list[Path]:
+    """The template folders a build reads: the site's templates/ and the built-in theme."""
+    return [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
+
+
+def stat_key(path: Path) -> tuple[int, int, int] | None:
+    """(size, mtime, inode) of a file as the cache records it; None if it is not there."""
     try:
         st = path.stat()
     except OSError:
@@ -173,7 +179,7 @@ class BuildCache:
         return value
 
     def inputs(self) -> Inputs | None:
-        self.inputs_stat = _stat(self.dir / "inputs.pickle")     # the record as read (see settle)
+        self.inputs_stat = stat_key(self.dir / "inputs.pickle")     # the record as read (see settle)
         value = self._load("inputs.pickle")
         return value if isinstance(value, Inputs) and value.key == self.key else None
 
@@ -185,7 +191,7 @@ class BuildCache:
         input files as they are now, with their stats (:func:`input_files`). ``taken``
         receives every file's stamp as this check took it, when it read any file again
         (racy or touched): kept, later checks need not read those again."""
-        if known.manifest is None or _stat(self.output_dir / MANIFEST) != known.manifest:
+        if known.manifest is None or stat_key(self.output_dir / MANIFEST) != known.manifest:
             return None
         # a page of output/ edited or removed by hand: build, so the site is ours again.
         # The search index's files (three quarters of a big site's files) are not looked
@@ -363,7 +369,7 @@ class BuildCache:
                     continue
                 stamps.file_digest(path, st)
             stamps.end()
-            self._dump("inputs.pickle", Inputs(self.key, stamps.entries, _stat(self.output_dir / MANIFEST),
+            self._dump("inputs.pickle", Inputs(self.key, stamps.entries, stat_key(self.output_dir / MANIFEST),
                                                written, problems, figures))
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as e:
             # the site is out already; without a cache the next build is a full one
@@ -376,7 +382,7 @@ class BuildCache:
         process holds the lock; else it is taken only if free). Best effort."""
         try:
             with nullcontext(True) if locked else self.lock(wait=False) as held:
-                if held and _stat(self.dir / "inputs.pickle") == self.inputs_stat:
+                if held and stat_key(self.dir / "inputs.pickle") == self.inputs_stat:
                     self._dump("inputs.pickle", replace(known, files=taken))
         except (OSError, pickle.PicklingError):
             pass                              # not writable: read again next time
@@ -445,7 +451,7 @@ class Check:
 def check_build(site_dir: Path, output_dir: Path, drafts: bool, strict: bool) -> Check:
     """What changed since the last build (no heavy import on this path)."""
     cache = BuildCache(site_dir.resolve(), output_dir.absolute(), (drafts, strict))
-    dirs = [d for d in (site_dir.resolve() / "templates", THEME_DIR) if d.is_dir()]
+    dirs = template_folders(site_dir.resolve())
     return _check(cache, cache.inputs(), site_dir.resolve(), dirs)
 
 
@@ -490,7 +496,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         builder.once = KEEP_UNTIL_EXIT is not None      # see cli.run
         return builder
 
-    dirs = [d for d in (site_dir / "templates", THEME_DIR) if d.is_dir()]
+    dirs = template_folders(site_dir)
     before = len(problems.items)          # what the caller found (a failed try's are dropped)
     known = cache.inputs()
     if (check is None or check.known is None or known is None
@@ -509,7 +515,7 @@ def _cached(cache: BuildCache, site_dir: Path, output_dir: Path, drafts: bool, p
         builder = None
         if known is not None and not (output_dir / WRITING).exists():
             builder = cache.builder()
-        previous = _read_manifest(output_dir) if builder is not None else {}
+        previous = read_manifest(output_dir) if builder is not None else {}
         builder = ready(builder if builder is not None and previous else None)
         gc.freeze()
         # what the record will hold: the files the check listed, or for a first build
@@ -608,7 +614,7 @@ def _build_and_save(cache, builder, known, previous, output_dir, drafts, problem
     return BuildResult(site, output_dir, *figures, time.perf_counter() - start, rendered=rendered)
 
 
-def _read_manifest(output_dir: Path) -> dict[str, str]:
+def read_manifest(output_dir: Path) -> dict[str, str]:
     import json
 
     try:
@@ -618,4 +624,5 @@ def _read_manifest(output_dir: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-__all__ = ["BuildCache", "Busy", "CACHE_DIR", "Inputs", "Listing", "build_with_cache", "code_version", "input_files"]
+__all__ = ["BuildCache", "Busy", "CACHE_DIR", "Inputs", "Listing", "build_with_cache", "code_version", "input_files",
+           "read_manifest", "stat_key", "template_folders"]

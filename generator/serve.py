@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from .collector import collect_frozen
 from .content.sources import is_editor_temp
 from .incremental import Builder
 from .problems import BuildFailed, Problem
@@ -200,9 +201,7 @@ class Preview:
         10,000 documents, the server's threads waiting meanwhile) to free what one edit
         left, about 160 objects."""
         if self.untidy >= TIDY_EVERY:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
+            collect_frozen()
             self.untidy = 0
 
     def refresh_search(self, cancel: Callable[[], bool] | None = None) -> bool:

@@ -31,22 +31,23 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
 from .build import build_site, check_links
-from .buildcache import BuildCache, Inputs, Listing, THEME_DIR, _read_manifest, _stat, input_files
-from .collector import no_gc
+from .buildcache import BuildCache, Inputs, Listing, input_files, read_manifest, stat_key, template_folders
+from .collector import collect_frozen, no_gc
 from .incremental import Builder
 from .linkcheck import recheck_links
 from .permalinks import LEDGER, write_ledger
 from .problems import BuildFailed, Problem, Problems
 from .segmentshelf import SHELF_DIR
-from .writer import (MANIFEST, WRITING, Kept, StaleOutput, _manifest_bytes, content_bytes, remove_output,
-                     replace_file)
+from .serve import TIDY_EVERY, Watcher
+from .writer import (MANIFEST, WRITING, Kept, StaleOutput, content_bytes, remove_output, replace_file,
+                     write_manifest)
 
 SAVE_AFTER = 1.0        # seconds without a save before the build cache is written
-TIDY_EVERY = 50         # builds between two collections of cyclic garbage (as the preview)
 
 
 class Publisher:
@@ -145,7 +146,7 @@ class Publisher:
                      else f"（重新生成 {result.rendered} 个）")
             said = f"已生成 {result.pages} 个页面{again}、{result.files} 个文件"
         said = f"第 {self.version} 次生成：{said}，用时 {result.seconds:.2f} 秒"
-        if builder is None or known is None or known.manifest != _stat(self.output_dir / MANIFEST):
+        if builder is None or known is None or known.manifest != stat_key(self.output_dir / MANIFEST):
             # the cache could not be written (a message said so) or is not this output/'s:
             # every build goes through the command line's path until it can be
             self.through_cache = True
@@ -153,7 +154,7 @@ class Publisher:
         builder.keep_frozen, builder.once, builder.stage = True, False, None
         builder.shelf = self.cache.dir / SHELF_DIR
         self.builder, self.known, self.through_cache = builder, known, False
-        self.manifest, self.written = _read_manifest(self.output_dir), dict(known.written)
+        self.manifest, self.written = read_manifest(self.output_dir), dict(known.written)
         self.shown, self.ours, self.unsaved, self.marked, self.held = {}, set(), 0, False, False
         self._warm_up()
         return said
@@ -181,8 +182,7 @@ class Publisher:
         ran, before the watcher started); None: look at every source."""
         if self.through_cache or self.known is None:
             return None
-        dirs = [d for d in (self.root / "templates", THEME_DIR) if d.is_dir()]
-        return self.cache.changes(self.known, input_files(self.root, dirs))
+        return self.cache.changes(self.known, input_files(self.root, template_folders(self.root)))
 
     def _update(self, problems: Problems, hints: set[str] | None) -> None:
         """An incremental build of what changed, checked as the command line checks it,
@@ -214,7 +214,7 @@ class Publisher:
             self.ours.add(ledger)
             builder.cache.stamps.entries.pop(ledger, None)
 
-    def refresh_search(self, cancel=None) -> bool:
+    def refresh_search(self, cancel: Callable[[], bool] | None = None) -> bool:
         """Bring the search index up to date and write it; False if ``cancel()`` turned
         true first (a newer save is waiting)."""
         builder = self.builder
@@ -281,9 +281,7 @@ class Publisher:
                 shown.pop(rel, None)
                 count += 1
             if final:
-                tmp_manifest = out / f".{MANIFEST}.tmp-{os.getpid()}"
-                tmp_manifest.write_bytes(_manifest_bytes(manifest))
-                os.replace(tmp_manifest, out / MANIFEST)
+                write_manifest(out, manifest)
         except (IsADirectoryError, NotADirectoryError, FileExistsError) as e:
             raise StaleOutput(str(e)) from None
         if final:
@@ -304,13 +302,10 @@ class Publisher:
     def idle(self) -> None:
         """While the editor is idle: save the build cache once the last build is a
         second old (and its search index written), and collect garbage now and then."""
-        if (self.unsaved and not self.through_cache and not self.held and not self.builder.search_stale
-                and time.monotonic() - self.last_end >= SAVE_AFTER):
-            self.save()
+        if time.monotonic() - self.last_end >= SAVE_AFTER:
+            self.save()                  # when there is something to save (see there)
         if self.untidy >= TIDY_EVERY:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
+            collect_frozen()
             self.untidy = 0
 
     def save(self) -> None:
@@ -326,9 +321,8 @@ class Publisher:
         twin.__dict__.update(builder.__dict__)
         size = sum(st[0] for st in self.written.values())
         figures = (len(builder.site.pages), len(self.manifest), size)
-        dirs = [d for d in (self.root / "templates", THEME_DIR) if d.is_dir()]
         # files the builds did not read are recorded if unchanged since the last began
-        listed = Listing(None, self.unsaved, dirs)
+        listed = Listing(None, self.unsaved, template_folders(self.root))
         with no_gc():          # the collector would walk the whole site meanwhile
             self.cache.save(twin, list(self.problems), figures, dict(self.written), listed,
                             self.known, frozenset(self.ours))
@@ -359,7 +353,6 @@ def watch(site_dir: Path, output_dir: Path | None = None, drafts: bool = False, 
     """Build, then watch and write each save's changes until ``stop`` is set (or Ctrl+C);
     the cache is saved before returning. Raises :class:`~generator.buildcache.Busy`
     when another ``build --watch`` holds the site."""
-    from .serve import Watcher
     publisher = Publisher(site_dir, output_dir, drafts=drafts, strict=strict, verbose=verbose)
     stop = stop if stop is not None else threading.Event()
     with publisher.cache.lock(holder="watch"):

@@ -261,6 +261,13 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
     return total
 
 
+def write_manifest(output_dir: Path, manifest: dict[str, str]) -> None:
+    """Replace ``output_dir``'s manifest atomically."""
+    tmp = output_dir / f".{MANIFEST}.tmp-{os.getpid()}"
+    tmp.write_bytes(_manifest_bytes(manifest))
+    os.replace(tmp, output_dir / MANIFEST)
+
+
 def replace_file(target: str, data: bytes) -> tuple[int, int, int]:
     """Write ``data`` to ``target`` atomically (a reader sees the old file or the new,
     never half of one); returns its (size, mtime, inode) as recorded in the cache."""
@@ -325,9 +332,7 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
             written_out[rel] = replace_file(prefix + rel, data)
         for rel in sorted(set(previous) - set(outputs.files)):
             remove_output(output_dir, rel)
-        tmp = output_dir / f".{MANIFEST}.tmp-{os.getpid()}"
-        tmp.write_bytes(_manifest_bytes(manifest_out))
-        os.replace(tmp, output_dir / MANIFEST)
+        write_manifest(output_dir, manifest_out)
     except (IsADirectoryError, NotADirectoryError, FileExistsError) as e:
         # a file where a folder must go, or the reverse: the whole folder is written afresh
         raise StaleOutput(str(e)) from None
@@ -336,5 +341,5 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
 
 
 __all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "remove_output",
-           "replace_file", "stage_file", "stager",
+           "replace_file", "stage_file", "write_manifest", "stager",
            "stage_or_keep", "staging_folder", "start_staging", "wait_discarded", "write_atomic", "write_changes"]
