@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from bisect import bisect_left
 import os
 import shutil
 import subprocess
@@ -261,11 +262,59 @@ def write_atomic(output_dir: Path, outputs: "Outputs", manifest_out: dict[str, s
     return total
 
 
-def write_manifest(output_dir: Path, manifest: dict[str, str]) -> None:
+def write_manifest(output_dir: Path, manifest: "dict[str, str] | ManifestText") -> None:
     """Replace ``output_dir``'s manifest atomically."""
     tmp = output_dir / f".{MANIFEST}.tmp-{os.getpid()}"
-    tmp.write_bytes(_manifest_bytes(manifest))
+    tmp.write_bytes(manifest.data() if isinstance(manifest, ManifestText) else _manifest_bytes(manifest))
     os.replace(tmp, output_dir / MANIFEST)
+
+
+class ManifestText:
+    """A manifest (output path → SHA-256) kept with its text, in blocks of BLOCK entries
+    in order, for a process that rewrites it after each change of a few files
+    (``gongkai build --watch``): only the blocks of changed entries are quoted again.
+    Quoting and sorting all 65,574 entries of 10,000 documents was 0.045 s of every
+    edit's search index, and joining their lines again 0.015 s."""
+
+    BLOCK = 1024
+
+    def __init__(self, manifest: dict[str, str]):
+        self.entries = manifest                   # the dict itself: read as before
+        self._order = sorted(manifest)
+        self._blocks: dict[int, bytes] = {}       # block number → its lines, joined
+
+    def set(self, rel: str, digest: str) -> None:
+        at = bisect_left(self._order, rel)
+        if at == len(self._order) or self._order[at] != rel:
+            self._order.insert(at, rel)
+            self._forget(at, len(self._order))      # the later entries moved
+        else:
+            self._forget(at, at + 1)
+        self.entries[rel] = digest
+
+    def remove(self, rel: str) -> None:
+        at = bisect_left(self._order, rel)
+        del self.entries[rel], self._order[at]
+        self._forget(at, len(self._order) + 1)
+
+    def _forget(self, start: int, stop: int) -> None:
+        for block in range(start // self.BLOCK, (stop - 1) // self.BLOCK + 1):
+            self._blocks.pop(block, None)
+
+    def data(self) -> bytes:
+        """The manifest's bytes, as :func:`_manifest_bytes` makes them from ``entries``."""
+        order, entries, quote, size = self._order, self.entries, encode_basestring_ascii, self.BLOCK
+        if not order:
+            return b"{}\n"
+        blocks = []
+        for block in range(-(-len(order) // size)):
+            data = self._blocks.get(block)
+            if data is None:
+                data = self._blocks[block] = ",\n".join(
+                    [f"{quote(rel)}: {quote(entries[rel])}" for rel in order[block * size:(block + 1) * size]]
+                ).encode("ascii")
+            blocks.append(data)
+        return b"{\n" + b",\n".join(blocks) + b"\n}\n"
 
 
 def replace_file(target: str, data: bytes) -> tuple[int, int, int]:
@@ -340,6 +389,6 @@ def write_changes(output_dir: Path, outputs: "Outputs", previous: dict[str, str]
     return total
 
 
-__all__ = ["Kept", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "remove_output",
+__all__ = ["Kept", "ManifestText", "discard", "StaleOutput", "Staged", "WRITING", "content_bytes", "remove_output",
            "replace_file", "stage_file", "write_manifest", "stager",
            "stage_or_keep", "staging_folder", "start_staging", "wait_discarded", "write_atomic", "write_changes"]
