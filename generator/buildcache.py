@@ -316,7 +316,7 @@ class BuildCache:
                                     for k, v in builder.data_outputs.items()}
             builder.outputs, builder.env, builder.last_outputs = {}, None, None
             # the next build plans its own Site; the pages and groups need not be kept
-            builder.site = None
+            builder.site = builder.load_problems = None
             # the roots (parsed sources, search segments …) go to the store, where an
             # edit only appends; builder.pickle holds the rest, with the roots as numbers
             if self.store is None:

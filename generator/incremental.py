@@ -31,6 +31,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .build import DATA_OUTPUTS, after_pages, collect_outputs
+from .bodyedit import swap_bodies
 from .cachestore import Roots, pack_map, unpack_map
 from .collector import no_gc
 from .content.documents import Document
@@ -188,6 +189,11 @@ def same(a: Any, b: Any, body: bool = True) -> bool:
     return a == b
 
 
+def _same_but_body(a: Document, b: Document) -> bool:
+    """Whether two documents are equal in every field but the body ones."""
+    return a is b or same(a, b, body=False)
+
+
 # values compared by ==, without looking further
 _SCALARS = frozenset({str, int, float, bool, type(None), bytes, datetime.date, datetime.datetime})
 
@@ -240,6 +246,8 @@ class Builder:
         self.anchored: frozenset = frozenset()  # pages that links point into with a #fragment
         self.search_stale = False
         self.keep_frozen = False
+        self.hints: set[str] | None = None      # this build's (see build)
+        self.load_problems: list | None = None  # what loading self.site reported (see bodyedit)
 
     def build(self, defer_search: bool = False, hints: set[str] | None = None,
               meanwhile: Callable[["Builder", list], None] | None = None) -> Problems:
@@ -256,6 +264,7 @@ class Builder:
         cache stores the parsed sources and ``segments``, the search memo's entries).
         """
         self.cache.set_hints(hints)
+        self.hints = hints
         # The sources read stay until the next build: freezing them after loading keeps
         # the cyclic collector from walking millions of objects again and again. Callers
         # that manage frozen objects themselves (preview server, build cache) set
@@ -280,7 +289,12 @@ class Builder:
             self.search_shards = {}
         problems = Problems(self.site_dir)
         with no_gc(freeze=True):
-            site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
+            # an edit of document bodies only: the last site with the new documents
+            site = swap_bodies(self.site, self.cache, self.hints, self.load_problems, problems,
+                               _same_but_body, self.template_digests) if config_key == self.config_key else None
+            if site is None:
+                site = load_site(self.site_dir, problems, drafts=self.drafts, cache=self.cache)
+        loaded = list(problems.items)
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
                                          for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         # a hinted pass looked at few files: the stamps of the others still hold
@@ -377,6 +391,7 @@ class Builder:
         self.search_stale = stale
         self.pages = pages
         self.site = site
+        self.load_problems = loaded
         self.last_outputs = outputs
         self.outputs = dict(outputs.files)
         self.rendered = rendered

@@ -173,6 +173,17 @@ class LoadCache:
         self.set_hints(None)
         self.entries = {(_rekey(k, v[0][0]) if len(k) == 3 else k): v for k, v in entries.items()}
 
+    def carry_over(self, loaded: set[tuple]) -> None:
+        """End a pass that loaded only the sources ``loaded`` ((kind, *keys), see
+        :func:`generator.bodyedit.swap_bodies`) as a whole load would: every other source
+        and derived entry of the last pass is used again, with its digest; a source
+        loaded afresh lets its last version go."""
+        # (an old version saved again with the same bytes is in ``used`` already)
+        replaced = {(name[0], self.digests[name]) for name in loaded if name in self.digests}
+        self.used.update(key for key in self.entries if key not in replaced)
+        for name, digest in self.digests.items():
+            self._loaded.setdefault(name, digest)
+
     def forget_unused(self) -> None:
         """Drop entries no source uses any more (deleted or edited files)."""
         # the few unused keys, found by a set difference and deleted: the dict of 32,000

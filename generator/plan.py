@@ -42,19 +42,7 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
     rel = site.relations
     problems = Problems(site.root)         # planning reports nothing: for derive's sake
     for doc in site.documents:
-        interps = rel.interpretations_of.get(doc.id, ())
-        replaces = rel.replaces.get(doc.id, ())
-        rows = site.task_rows.get(doc.id)
-        # A document's pages are its objects' (the very ones while their sources are
-        # unchanged): kept, they compare unchanged by identity (see Builder._build).
-        inputs = (doc, rows, rel.replaced_by.get(doc.id), rel.current.get(doc.id), *interps, *replaces)
-        shape = f"{len(interps)}|{len(replaces)}"
-        if derive is None:
-            pages += _document_pages(doc, rows, interps, replaces, rel, cfg_sources)
-        else:
-            pages += derive("document-pages", inputs, shape, problems,
-                            lambda _, d=doc, r=rows, i=interps, x=replaces:
-                            _document_pages(d, r, i, x, rel, cfg_sources))
+        pages += document_pages(site, doc, derive, problems, cfg_sources)
     units = [site.units.units[uid] for uid in site.unit_rows]
     scopes: dict[str, list] = {}
     for unit in sorted(units, key=lambda u: (u.scope, u.id)):
@@ -100,6 +88,24 @@ def plan_pages(site: Site, derive: Callable | None = None) -> tuple[Page, ...]:
     pages.append(Page("404", "404.html", "404.html", "页面未找到", "页面未找到", {}, cfg_sources,
                       absolute_links=True))
     return tuple(pages)
+
+
+def document_pages(site: Site, doc, derive: Callable | None = None, problems: Problems | None = None,
+                   cfg_sources: tuple | None = None) -> tuple[Page, ...]:
+    """A document's pages (:func:`_document_pages`), through ``derive`` when given."""
+    rel = site.relations
+    cfg_sources = cfg_sources if cfg_sources is not None else (site.root / "config.yaml",)
+    interps = rel.interpretations_of.get(doc.id, ())
+    replaces = rel.replaces.get(doc.id, ())
+    rows = site.task_rows.get(doc.id)
+    if derive is None:
+        return _document_pages(doc, rows, interps, replaces, rel, cfg_sources)
+    # A document's pages are its objects' (the very ones while their sources are
+    # unchanged): kept, they compare unchanged by identity (see Builder._build).
+    inputs = (doc, rows, rel.replaced_by.get(doc.id), rel.current.get(doc.id), *interps, *replaces)
+    return derive("document-pages", inputs, f"{len(interps)}|{len(replaces)}",
+                  problems if problems is not None else Problems(site.root),
+                  lambda _: _document_pages(doc, rows, interps, replaces, rel, cfg_sources))
 
 
 def _document_pages(doc, rows: tuple | None, interps: tuple, replaces: tuple, rel,

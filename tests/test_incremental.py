@@ -576,3 +576,84 @@ def test_a_document_leaving_the_index_changes_only_its_segment(make_site, monkey
     fresh = Builder(site.root)
     fresh.build()
     assert outputs_equal(builder.outputs, fresh.outputs) == []
+
+
+def _counting_loads(monkeypatch) -> list:
+    """Record each whole load of the site a Builder makes (the body-edit path makes none)."""
+    import generator.incremental as incremental_module
+    calls: list = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return load_site(*args, **kwargs)
+    monkeypatch.setattr(incremental_module, "load_site", counted)
+    return calls
+
+
+def _body_site(make_site):
+    site = make_site()
+    for n, day in (("a", 11), ("b", 12), ("c", 13)):
+        site.document(n, front=f"title: 文件{n}\ndisclosure: 主动公开\npublished: 2024-06-{day}\n"
+                      "issuer: 区政府办公室\nunit_scope: local\n",
+                      body=f"{n}的正文。\n\n## 一、要求\n\n内容。\n",
+                      tasks="tasks:\n  - requirement: 甲\n    units: [区财政局]\n")
+    return site
+
+
+def test_a_body_edit_swaps_the_document_into_the_last_site(make_site, monkeypatch):
+    # the watcher names one index.md whose edit changed the body only: the last site with
+    # the new document, its pages planned again, and nothing else loaded or rendered
+    site = _body_site(make_site)
+    builder = Builder(site.root)
+    builder.build()
+    loads = _counting_loads(monkeypatch)
+    before = builder.site
+    path = site.document("b", front="title: 文件b\ndisclosure: 主动公开\npublished: 2024-06-12\n"
+                         "issuer: 区政府办公室\nunit_scope: local\n",
+                         body="b的正文，改过了。\n\n## 一、要求\n\n## 二、新的一节\n\n内容。\n")
+    builder.build(hints={str(path.resolve())})
+    assert loads == [] and builder.rendered == 1
+    assert builder.site is not before and builder.site.pages is not before.pages
+    html = builder.outputs["documents/b/index.html"].decode()
+    assert "b的正文，改过了" in html and "二、新的一节" in html          # body and its headings
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+    # the search index follows, and the next whole load (a title edit) agrees too
+    builder.build(hints={str(path.resolve())})
+    assert loads == [] and builder.rendered == 0
+    path = site.document("a", front="title: 文件a改名\ndisclosure: 主动公开\npublished: 2024-06-11\n"
+                         "issuer: 区政府办公室\nunit_scope: local\n", body="a的正文。\n")
+    builder.build(hints={str(path.resolve())})
+    assert loads == [1]
+    assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
+
+
+@pytest.mark.parametrize("change", ["title", "privacy", "list_reads_bodies", "interpretation", "tasks"])
+def test_edits_that_are_not_of_a_body_alone_load_the_whole_site(make_site, monkeypatch, change):
+    site = _body_site(make_site)
+    front = "title: 文件b\ndisclosure: 主动公开\npublished: 2024-06-12\nissuer: 区政府办公室\nunit_scope: local\n"
+    if change == "list_reads_bodies":
+        site.write("templates/list.html", '{% extends "base.html" %}{% block content %}{% for d in documents %}'
+                   '<p>{{ d.body_html | length }}</p>{% endfor %}{% endblock %}')
+    if change == "interpretation":
+        site.write("content/interpretations/jd.md", "---\ntitle: 解读\ninterprets: [b]\nform: 文字解读\n"
+                   "published: 2024-07-01\ncontact: 电话\n---\n解读正文。\n")
+    builder = Builder(site.root)
+    builder.build()
+    loads = _counting_loads(monkeypatch)
+    hint = site.root / "content/documents/b/index.md"
+    if change == "title":
+        site.document("b", front=front.replace("文件b", "文件乙"), body="b的正文。\n\n## 一、要求\n\n内容。\n")
+    elif change == "privacy":
+        site.document("b", front=front, body="b的正文。\n\n联系人手机 13812345678。\n")
+    elif change == "tasks":
+        hint = site.write("content/documents/b/tasks.yaml", "tasks:\n  - requirement: 乙\n    units: [区财政局]\n")
+    else:
+        site.document("b", front=front, body="b的正文，改过了。\n")
+    out, errors = incremental(builder, {str(hint.resolve())})
+    assert loads == [1]
+    full_out, full_errors = full_build(site.root)
+    assert errors == full_errors
+    if change == "privacy":
+        assert errors and any("b/index.md" in e for e in errors)    # the finding, as a full build reports it
+    else:
+        assert outputs_equal(out, full_out) == []
