@@ -229,6 +229,7 @@ class Builder:
         self.data_checks: dict = {}     # size and CRC-32 of the files the memo's pieces are in
         self.search_memo: dict = {}          # search index segments (see searchfiles)
         self.search_prints: dict = {}        # what the display files were made from (ditto)
+        self.search_display: list = []       # … segment by segment (searchdisplay, _replay)
         self.search_readings: dict = {}      # pinyin readings of the search vocabulary (ditto)
         self.search_shards: dict = {}        # its segments, shard counts and digests (ditto)
         # where new segments' display data, text and postings go once the index has
@@ -286,6 +287,7 @@ class Builder:
             self.cache, self.pages, self.site_parts, self.data_memo = LoadCache(stamps), {}, None, {}
             self.data_checks = {}
             self.search_memo, self.search_prints, self.search_readings = {}, {}, {}
+            self.search_display = []
             self.search_shards = {}
         problems = Problems(self.site_dir)
         with no_gc(freeze=True):
@@ -437,6 +439,8 @@ class Builder:
     def __getstate__(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in self._PLAIN}
         state["shelf"], state["once"] = None, False     # set by whoever reads it back (BuildCache)
+        # made again by the next index build: 29,000 file names at 10,000 documents
+        state["search_display"] = []
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
         state["search_shards"] = {k: v for k, v in self.search_shards.items() if k != "totals"}
@@ -467,13 +471,15 @@ class Builder:
     def _search_memo(self) -> dict:
         """What the search index keeps from the last build: its segments, and its display
         files with what they were made from (see :mod:`generator.searchdisplay`)."""
-        return {"old": self.search_memo, "prints": self.search_prints, "readings": self.search_readings,
+        return {"old": self.search_memo, "prints": self.search_prints, "display": self.search_display,
+                "readings": self.search_readings,
                 "shards": self.search_shards, "shelf": self.shelf, "release_pinyin": self.once,
                 "reuse": {path: content for path, content in self.data_outputs.get("search", ())
                           if not isinstance(content, Staged)}}
 
     def _keep_search(self, memo: dict) -> None:
         self.search_memo, self.search_prints = memo["new"], memo["prints_new"]
+        self.search_display = memo["display_new"]
         self.search_readings, self.search_shards = memo["readings_new"], memo["shards_new"]
 
     def refresh_search(self, cancel: Callable[[], bool] | None = None) -> dict[str, bytes | Path] | None:

@@ -54,8 +54,11 @@ class DisplayFiles:
     :func:`generator.searchfiles.build_index`)."""
 
     def __init__(self, old_prints: dict[str, str], reuse: dict[str, Any],
-                 put: Callable[[str, bytes], Any] | None = None):
+                 put: Callable[[str, bytes], Any] | None = None, last_runs: list | None = None):
         self.old_prints, self.reuse, self.put = old_prints, reuse, put
+        # what each add() of the last build made (see _replay), and of this one
+        self.last_runs: list = last_runs or []
+        self.runs: list = []
         self.files: dict[str, Any] = {}
         self.prints: dict[str, str] = {}
         self.segments: list = []
@@ -76,14 +79,44 @@ class DisplayFiles:
         self.offsets.append(self.records)
         self.bases.append(self.chunks)
         self.places.append(f"{seg.digest}:{self.records}:{self.chunks}")
+        block = self.block
         self.records += seg.records
         self.chunks += chunk_room(len(seg.ends))
+        if self._replay(i, block):
+            return
         self._text_files(seg, self.bases[i])
         self._meta_files(final=False)
         if seg.shelf is None and seg.records and self.block * BLOCK < self.records:
             # the next file reaches back into this segment: its display data decoded now,
             # while held (a build with a cache shelves the segment once this returns)
             self._metas(i)
+        self._record(i, block)
+
+    def _record(self, i: int, block: int) -> None:
+        """Keep what add() made for segment ``i``, for the next build's :meth:`_replay`."""
+        first = _last_at_or_before(self.offsets, block * BLOCK) if self.block > block else i
+        names = [f"c/{self.bases[i] // PACK + j}.json" for j in range(-(-len(self.segments[i].ends) // PACK))]
+        names += [f"m/{b}.json" for b in range(block, self.block)]
+        self.runs.append((self.segments[i], self.offsets[i], self.bases[i], block, self.block, tuple(names),
+                          tuple(map(self.prints.__getitem__, names)), tuple(INDEX_DIR + n for n in names),
+                          tuple(self.places[first:i + 1])))
+
+    def _replay(self, i: int, block: int) -> bool:
+        """Take what the last build's add() made for the same segment at the same place,
+        when every segment its m/ files reach into is as it was then, and its files are
+        at hand. After a one-document edit of 10,000 documents, the 323 other segments
+        spelled and compared 29,000 file names and prints again: 0.07 s of the index."""
+        last = self.last_runs[i] if i < len(self.last_runs) else None
+        if (last is None or last[0] is not self.segments[i] or last[1] != self.offsets[i]
+                or last[2] != self.bases[i] or last[3] != block
+                or tuple(self.places[i + 1 - len(last[8]):i + 1]) != last[8]
+                or not all(map(self.reuse.__contains__, last[7]))):
+            return False
+        self.prints.update(zip(last[5], last[6]))
+        self.files.update(zip(last[5], map(self.reuse.__getitem__, last[7])))
+        self.block = last[4]
+        self.runs.append(last)
+        return True
 
     def finish(self) -> tuple[dict[str, Any], dict[str, str]]:
         """(the files, their prints), the last m/ file made."""

@@ -277,7 +277,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 put: Callable[[str, bytes], Any] | None = None) -> SearchIndex:
     """Build every index file for ``site``; ``check()`` is called now and then and may
     raise :class:`~generator.search.Cancelled`. ``memo``: see :func:`site_segments`; an
-    incremental build also passes the last build's display file prints as "prints" and
+    incremental build also passes the last build's display file prints as "prints" (and
+    what each segment made as "display", getting this build's in "display_new") and
     its files as "reuse" (:mod:`generator.searchdisplay`), and the pinyin readings of its
     vocabulary as "readings", and gets this build's in "prints_new" and "readings_new".
 
@@ -296,7 +297,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     shelf = memo.get("shelf") if memo is not None else None
     # A segment's display files are made as soon as it is, and its display data and
     # text then shelved (generator.segmentshelf), not held while the postings are joined.
-    display = DisplayFiles(memo.get("prints", {}) if memo is not None else {}, reuse, put)
+    display = DisplayFiles(memo.get("prints", {}) if memo is not None else {}, reuse, put,
+                           memo.get("display") if memo is not None else None)
 
     def to_shelf(put_away: Callable[[list, Path], None], segs: list[Segment]) -> None:
         try:
@@ -469,7 +471,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
 
     shown, prints = display.finish()
     if memo is not None:
-        memo["prints_new"] = prints
+        memo["prints_new"], memo["display_new"] = prints, display.runs
 
     # The content hash: of every file but the display files, which are a function of the
     # segments (their digests) and where each starts (so reused files need not be read)

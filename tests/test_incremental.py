@@ -244,12 +244,12 @@ def test_templates_that_may_read_a_body_are_found():
         assert _reads_body(env.parse(source)) is expected, source
 
 
-def _segmented_site(make_site, monkeypatch, paragraphs: int):
-    """12 documents of ``paragraphs`` paragraphs in search segments of one each, built."""
+def _segmented_site(make_site, monkeypatch, paragraphs: int, count: int = 12):
+    """``count`` documents of ``paragraphs`` paragraphs in search segments of one each, built."""
     from generator import searchfiles
     monkeypatch.setattr(searchfiles, "SEGMENT_DOCS", 1)
     site = make_site()
-    for i in range(12):
+    for i in range(count):
         site.document(f"d{i:02}", body="".join(f"第{i}篇第{n}段，依申请公开。\n\n" for n in range(paragraphs)))
     builder = Builder(site.root)
     builder.build()
@@ -284,6 +284,40 @@ def test_search_display_files_are_made_again_only_for_the_edited_segment(make_si
             assert 0 < len(remade) < len(display) / 3, (len(remade), len(display))
         else:
             assert len(remade) > len(display) / 3
+
+
+def test_unchanged_segments_take_their_display_files_from_the_last_build(make_site, monkeypatch):
+    # Each segment's add() is replayed from the last build when the segment, its place
+    # and the places its m/ files reach into are as they were, never otherwise: an edit
+    # of d14 that changes its display data makes again the m/ file its record is in
+    # (16 records a file), which a later segment's add() completes; an edit that moves
+    # every later chunk replays only the segments before it.
+    from generator.searchdisplay import DisplayFiles
+    site, builder = _segmented_site(make_site, monkeypatch, 20, count=40)
+    replayed: list[bool] = []
+    real = DisplayFiles._replay
+    monkeypatch.setattr(DisplayFiles, "_replay", lambda self, i, block: replayed.append(real(self, i, block))
+                        or replayed[-1])
+
+    def edit(paragraphs: int) -> tuple[int, list[bool]]:
+        replayed.clear()
+        before = dict(builder.outputs)
+        site.document("d14", body="".join(f"第14篇第{n}段，依申请公开。\n\n" for n in range(paragraphs)))
+        builder.build()
+        made = list(replayed)
+        edited = made.index(False)                 # d14's segment (one record each)
+        fresh = Builder(site.root)
+        fresh.build()
+        assert outputs_equal(builder.outputs, fresh.outputs) == []
+        meta = f"search/index/m/{edited // 16}.json"
+        assert builder.outputs[meta] != before[meta]      # its display data is in it
+        return edited, made
+    edited, made = edit(18)                                # shorter, within its room
+    # the segment that completes the m/ file holding d14's record is made again too
+    closer = edited // 16 * 16 + 15
+    assert closer > edited and not made[closer] and sum(made) == 38, made
+    edited, made = edit(400)                               # every later chunk moves
+    assert made[:edited] == [True] * edited and not any(made[edited:])
 
 
 def test_text_added_to_a_document_makes_again_only_its_segments_display_files(make_site, monkeypatch):
