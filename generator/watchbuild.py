@@ -36,7 +36,7 @@ from typing import Callable
 import jinja2
 
 from .build import build_site, check_links
-from .buildcache import BuildCache, Inputs, Listing, input_files, read_manifest, stat_key, template_folders
+from .buildcache import BuildCache, Inputs, read_manifest
 from .collector import collect_frozen, no_gc
 from .incremental import Builder
 from .linkcheck import recheck_links
@@ -44,6 +44,7 @@ from .permalinks import LEDGER, write_ledger
 from .problems import BuildFailed, Problem, Problems
 from .segmentshelf import SHELF_DIR
 from .serve import TIDY_EVERY, Watcher
+from .sourcelisting import Listing, input_files, stat_key, template_folders
 from .writer import (MANIFEST, WRITING, Kept, ManifestText, StaleOutput, content_bytes, remove_output,
                      replace_file, write_manifest)
 

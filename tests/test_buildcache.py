@@ -334,12 +334,12 @@ def test_in_place_update_writes_only_what_changed(make_site, tmp_path):
 def test_the_example_site_is_a_no_op_the_second_time(tmp_path, monkeypatch):
     # the repository's own site uses the theme folder as its templates/ (one folder, not two)
     from conftest import REPO
-    from generator import buildcache
+    from generator import sourcelisting
     site = tmp_path / "example"
     shutil.copytree(REPO / "content", site / "content")
     shutil.copy(REPO / "config.yaml", site / "config.yaml")
     shutil.copytree(REPO / "templates", site / "templates")
-    monkeypatch.setattr(buildcache, "THEME_DIR", site / "templates")
+    monkeypatch.setattr(sourcelisting, "THEME_DIR", site / "templates")
     build_site(site, cache=True)
     again = build_site(site, cache=True)
     assert again.site is None and again.rendered == 0
