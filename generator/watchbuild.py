@@ -303,6 +303,8 @@ class Publisher:
             self.marked = False
         # The pages written need not be held: the builder finds them in output/ now
         # (as pages read back from the cache are), so a long session stays its size.
+        # ``files`` is the builder's outputs, which its next build may start from (see
+        # Builder._build): they point at output/ too.
         pages = self.builder.pages
         for rel in todo:
             entry = pages.get(rel)
@@ -310,6 +312,8 @@ class Publisher:
                 kept = Kept(prefix + rel)
                 pages[rel] = (entry[0], kept)
                 shown[rel] = kept
+                if files.get(rel) is entry[1]:
+                    files[rel] = kept
         return count
 
     # ------------------------------------------------------------ idle

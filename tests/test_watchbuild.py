@@ -233,3 +233,30 @@ def test_a_save_made_while_the_first_build_ran_is_written(make_site, tmp_path, m
     finally:
         stop.set()
         thread.join(60)
+
+
+def test_body_edits_in_a_row_start_from_the_outputs_written(make_site, tmp_path, monkeypatch):
+    # A body-only edit takes the last outputs, as written since, with the document's
+    # own pages in place (no collect_outputs): output/ stays what a full build writes,
+    # whether the search index was refreshed between the edits or not, and pages
+    # written are not held in memory by the outputs the next edit starts from.
+    import generator.incremental as incremental
+    from test_incremental import _body_site
+    site = _body_site(make_site)
+    out = tmp_path / "out"
+    publisher = Publisher(site.root, out)
+    assert publisher.rebuild()
+    collected = []
+    real = incremental.collect_outputs
+    monkeypatch.setattr(incremental, "collect_outputs", lambda *a, **k: collected.append(1) or real(*a, **k))
+    front = "title: 文件{}\ndisclosure: 主动公开\npublished: 2024-06-{}\nissuer: 区政府办公室\nunit_scope: local\n"
+    edits = [("b", 12, True), ("c", 13, False), ("b", 12, False), ("a", 11, True)]
+    for k, (name, day, search) in enumerate(edits):
+        path = site.document(name, front=front.format(name, day), body=f"{name}的正文，第{k}次改。\n\n## 一、要求\n\n内容。\n")
+        assert publisher.rebuild(refresh_search=search, hints={str(path.resolve())})
+        assert publisher.builder.rendered == 1 and collected == [], k
+        assert f"第{k}次改" in (out / f"documents/{name}/index.html").read_text(encoding="utf-8")
+        for written in {f"documents/{n}/index.html" for n, _, _ in edits[:k]} - {f"documents/{name}/index.html"}:
+            assert isinstance(publisher.builder.outputs[written], Kept), (k, written)
+    publisher.refresh_search()
+    assert tree_digest(out) == _full(site, tmp_path / "full")
