@@ -67,6 +67,7 @@ class Publisher:
         self.known: Inputs | None = None   # the cache's record as last read or saved
         self.manifest: dict[str, str] = {}                 # output/'s manifest, as written
         self.text: ManifestText | None = None               # … with its lines (see _publish)
+        self.published: dict | None = None  # the outputs the last publish wrote, all shown
         self.written: dict[str, tuple[int, int, int]] = {}  # … its files' stats
         self.shown: dict[str, object] = {}  # output path → the content last written or found
         self.problems: list[Problem] = []  # the last good build's messages
@@ -158,6 +159,7 @@ class Publisher:
         self.builder, self.known, self.through_cache = builder, known, False
         self.manifest, self.written = read_manifest(self.output_dir), dict(known.written)
         self.shown, self.ours, self.unsaved, self.marked, self.held = {}, set(), 0, False, False
+        self.published = None
         self._warm_up()
         return said
 
@@ -226,8 +228,11 @@ class Publisher:
         outputs = builder.refresh_search(cancel)
         if outputs is None:
             return False
+        # the files the index changed, when it started from what the last publish wrote
+        changed = builder.search_changed if builder.search_base is self.published else None
+        builder.search_base = None
         try:
-            written = self._publish(outputs)
+            written = self._publish(outputs, changed=changed)
         except (OSError, StaleOutput) as e:
             print(f"{self.output_dir}: 错误: 搜索索引没有写入：{e}；保存任一文件后重试。", file=sys.stderr)
             self.through_cache = True
@@ -238,10 +243,12 @@ class Publisher:
         return True
 
     # ------------------------------------------------------------ writing
-    def _publish(self, files: dict, final: bool = True) -> int:
+    def _publish(self, files: dict, final: bool = True, changed: list[str] | None = None) -> int:
         """Make output/ hold ``files``; returns how many files were written or removed.
         An output is looked at only when its content is not the very object last
         written (or found in output/), and written only when its bytes differ.
+        ``changed``: when ``files`` is what the last publish wrote but for these paths,
+        only they are looked at.
 
         Not ``final`` (the pages, with the search index to follow): the manifest is
         written, and the ``.gongkai-writing`` marker removed, only by the publish that
@@ -252,6 +259,7 @@ class Publisher:
         out = self.output_dir
         prefix = os.path.join(out, "")
         shown, written = self.shown, self.written
+        self.published = None                 # until every file of ``files`` is shown
         if self.text is None or self.text.entries is not self.manifest:
             self.text = ManifestText(self.manifest)
         text, manifest = self.text, self.manifest
@@ -259,7 +267,9 @@ class Publisher:
         # comprehension, and the few left looked at (0.03 s a publish in a loop)
         seen = shown.get
         todo = []
-        for rel in [rel for rel, content in files.items() if seen(rel) is not content]:
+        looked = ([rel for rel in changed if seen(rel) is not files[rel]] if changed is not None
+                  else [rel for rel, content in files.items() if seen(rel) is not content])
+        for rel in looked:
             content = files[rel]
             if (isinstance(content, Kept) and content.path == prefix + rel and rel in written
                     and rel in manifest):
@@ -273,6 +283,7 @@ class Publisher:
         gone = manifest.keys() - files.keys() if len(manifest) != len(files) - new else ()
         marker = out / WRITING
         if not todo and not gone and (not final or not self.marked):
+            self.published = files
             return 0
         if not self.marked:
             marker.write_bytes(b"gongkai build --watch is updating this folder\n")
@@ -314,6 +325,7 @@ class Publisher:
                 shown[rel] = kept
                 if files.get(rel) is entry[1]:
                     files[rel] = kept
+        self.published = files
         return count
 
     # ------------------------------------------------------------ idle
