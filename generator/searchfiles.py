@@ -31,7 +31,8 @@ from .postings import Packed, segment_postings
 from .searchdisplay import DisplayFiles, chunk_room, json_bytes as _json
 from .segmentshelf import content_digest, give_back, shelve, shelve_tables, take, take_tables
 from .searchshards import changed_terms as _changed_terms, join as _join, join_kept as _join_kept
-from .searchshards import settled_count as _settled_count, shard_names as _shard_names, sizes as _sizes
+from .searchshards import settled_count as _settled_count, shard_json as _shard_json, shard_names as _shard_names
+from .searchshards import sizes as _sizes
 from .writer import content_bytes
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
@@ -383,7 +384,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
             for i in range(lo, hi):
                 shard = shards.pop(i)
                 if not (dirty is not None and i not in dirty and take_last(names[i])):
-                    add(names[i], _json(shard))
+                    add(names[i], _shard_json(shard))
         return count, terms
 
     def edited_shards() -> tuple[int, int, int] | None:
@@ -423,7 +424,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 shards[fnv1a(term) & (count - 1)][term] = p
             for i in range(count):
                 if i in dirty:
-                    add(names[i], _json(shards[i]))
+                    add(names[i], _shard_json(shards[i]))
                 else:
                     take_last(names[i])
         now, before = joined[0].keys(), plans[0][3]

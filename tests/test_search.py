@@ -499,3 +499,33 @@ def test_display_files_let_each_segments_display_data_go_once_written(make_site,
         tracemalloc.stop()
     assert len(files) == len(made) > 20
     assert peak < every / 3, (peak, every)
+
+
+def test_term_files_are_the_json_of_their_terms(example_output):
+    # The term files are joined by hand (searchshards.shard_json), not through
+    # json.dumps: each must be byte for byte what json_bytes makes of what it holds.
+    from generator.searchshards import shard_json
+    files = sorted((example_output / INDEX).glob("[tq]/*.json"))
+    assert len(files) > 50
+    for path in files:
+        data = path.read_bytes()
+        shard = json.loads(data)
+        assert shard and all(isinstance(v, str) for v in shard.values())
+        assert searchdisplay.json_bytes(shard) == data == shard_json(shard), path
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=4),
+                       st.text(alphabet=search.B64 + '"\\', max_size=6), max_size=8))
+@case({})
+@case({'a"b': "1"})
+@case({"a": 'x"y'})
+@case({"a\\": "1"})
+@case({"\x01": "2"})
+@case({"\u2028": "\u00e9", "公开": "3A-_"})
+def test_shard_json_is_json_bytes_for_any_terms(shard):
+    # Terms that JSON would escape (never made by the index) go through json.dumps,
+    # and postings with a quote or a backslash (never made either: varints only)
+    from generator.searchshards import shard_json
+    out = shard_json(shard)
+    assert out == searchdisplay.json_bytes(shard)
+    assert json.loads(out) == shard
