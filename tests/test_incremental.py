@@ -382,6 +382,37 @@ def test_an_edit_joins_only_the_terms_of_the_shards_it_changes(make_site, monkey
     assert outputs_equal(builder.outputs, fresh.outputs) == []
 
 
+def test_an_edit_knows_the_terms_of_the_shard_files_the_last_edit_wrote(make_site, monkeypatch):
+    # An edit that adds text moves every later term of the document, and so changes
+    # shard files full of common terms; the terms each held are kept from the edit that
+    # wrote them, not read back. The first edit after a full build reads them; the
+    # second only those of the terms that now repeat (their further positions); the
+    # next ones, moving the same terms again, read none. Every build's files are a
+    # fresh build's, an edit of another document's included.
+    from generator import search, searchfiles
+    monkeypatch.setattr(search, "MIN_SHARDS", 64)
+    site, builder = _segmented_site(make_site, monkeypatch, 40)
+    reads: list[int] = []
+    real = searchfiles.content_bytes
+    monkeypatch.setattr(searchfiles, "content_bytes", lambda c: reads.append(1) or real(c))
+    read_per_edit = []
+    text = "".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40))
+    for doc in ("d05", "d05", "d05", "d05", "d12"):
+        reads.clear()
+        if doc == "d05":
+            text = "补充一句话。" + text            # every later term moves
+            site.document(doc, body=text)
+        else:
+            site.document(doc, body="新增的一句话。" + "".join(f"第12篇第{n}段。\n\n" for n in range(40)))
+        builder.build()
+        assert builder.search_shards["held"], doc
+        read_per_edit.append(len(reads))
+        fresh = Builder(site.root)
+        fresh.build()
+        assert outputs_equal(builder.outputs, fresh.outputs) == []
+    assert read_per_edit[0] > read_per_edit[1] and read_per_edit[2] == read_per_edit[3] == 0, read_per_edit
+
+
 def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):
     # pypinyin takes ~25 µs a word (a second for a full vocabulary): an edit looks up only
     # the words it brings in; the index is the same as a fresh one.
