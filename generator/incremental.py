@@ -241,9 +241,6 @@ class Builder:
         self.site: Site | None = None
         self.env: jinja2.Environment | None = None
         self.last_outputs = None            # the last build's Outputs (with their origins)
-        # the outputs the last refresh_search started from, and the paths it changed
-        self.search_base: dict | None = None
-        self.search_changed: list[str] = []
         self.links: dict = {}               # output path -> links and ids (see buildcache)
         self.broken: list = []              # the broken links found by the last build
         self.link_files: frozenset = frozenset()
@@ -466,7 +463,6 @@ class Builder:
         state["shelf"], state["once"] = None, False     # set by whoever reads it back (BuildCache)
         # made again by the next index build: 29,000 file names at 10,000 documents
         state["search_display"] = []
-        state["search_base"], state["search_changed"] = None, []     # (this process's outputs)
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
         # (and the terms of the files edits wrote: this process's, for its next edit)
@@ -531,19 +527,16 @@ class Builder:
         if "new" in memo:
             self._keep_search(memo)
         # The outputs copied whole, the index's files put in, and the last index's files
-        # that are gone deleted, looked for only when the counts say some are (a
-        # comprehension over 65,000 outputs was a tenth of an edit's refresh at 10,000
-        # documents). ``search_changed``: the files that are not the very objects of the
-        # outputs this refresh started from (``search_base``), for build --watch's write.
+        # that are gone deleted, looked for only when the counts say some are: none is
+        # when the paths added are as many as the index grew by (a comprehension over
+        # 65,000 outputs was a tenth of an edit's refresh at 10,000 documents).
         old = self.outputs
         before = self.data_outputs.get("search", ())
-        changed = [path for path, content in files if old.get(path) is not content]
         outputs = dict(old)
         outputs.update(files)
-        if len(before) != len(files) - sum(path not in old for path in changed):
+        if len(outputs) - len(old) != len(files) - len(before):
             for path in {path for path, _ in before}.difference(path for path, _ in files):
                 del outputs[path]
-        self.search_base, self.search_changed = old, changed
         self.data_outputs["search"] = list(files)
         self.outputs, self.search_stale = outputs, False
         return outputs

@@ -225,12 +225,15 @@ class Publisher:
         if self.through_cache or self.held or not builder.search_stale:
             return True
         start = time.perf_counter()
+        # the outputs the refresh starts from, when they are what the last publish wrote
+        base = self.published if builder.outputs is self.published else None
         outputs = builder.refresh_search(cancel)
         if outputs is None:
             return False
-        # the files the index changed, when it started from what the last publish wrote
-        changed = builder.search_changed if builder.search_base is self.published else None
-        builder.search_base = None
+        # then only the index's files that are not the very objects written are looked
+        # at, rather than all 65,000 outputs (10,000 documents)
+        changed = None if base is None else [path for path, content in builder.data_outputs["search"]
+                                             if base.get(path) is not content]
         try:
             written = self._publish(outputs, changed=changed)
         except (OSError, StaleOutput) as e:
