@@ -33,6 +33,8 @@ from .segmentshelf import content_digest, give_back, shelve, shelve_tables, take
 from .searchshards import changed_terms as _changed_terms, join as _join, join_kept as _join_kept
 from .searchshards import settled_count as _settled_count, shard_json as _shard_json, shard_names as _shard_names
 from .searchshards import sizes as _sizes
+from .termsplice import SpanStore, edited_segments as _edited_segments, file_spans as _file_spans
+from .termsplice import layout as _layout, splice_shards as _splice_shards
 from .writer import content_bytes
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
@@ -267,6 +269,10 @@ def _facet_columns(segments: list[Segment], last: dict | None = None) -> tuple[l
     return columns, parts
 
 
+def _shard_of(term: str, count: int) -> int:
+    return fnv1a(term) & (count - 1)
+
+
 def _varint_fixed(n: int, width: int) -> str:
     out = ""
     for _ in range(width):
@@ -388,6 +394,11 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                     add(names[i], _shard_json(shard))
         return count, terms
 
+    def last_file(name: str) -> dict[str, str] | None:
+        """The last build's term file ``name`` (None: not the file it wrote)."""
+        data = content_bytes(reuse[INDEX_DIR + name])
+        return json.loads(data) if hashlib.sha256(data).hexdigest() == last_sums[name] else None
+
     def edited_shards() -> tuple[int, int, int] | None:
         """(shards, terms, position shards) when the term files an edit changed can be
         made by reading each segment's tables once, one segment at a time; else None.
@@ -407,36 +418,56 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
             names, fulls = _shard_names(prefix, count)
             if not (last_sums.keys() >= set(names) and reuse.keys() >= set(fulls)):
                 return None
-            dirty = {fnv1a(term) & (count - 1) for term in changed[k]}
-            held: set[str] = set()
-            for i in dirty:
-                known = held_terms.get(names[i])
-                if known is not None and known[0] == last_sums[names[i]]:
-                    held.update(known[1])   # the terms of the file with that digest
-                    continue
-                data = content_bytes(reuse[fulls[i]])
-                if hashlib.sha256(data).hexdigest() != last_sums[names[i]]:
-                    return None             # not the file the last build wrote
-                held.update(json.loads(data))
-            plans.append((count, names, dirty, held))
-        keeps = [held | changed[k] for k, (_, _, _, held) in enumerate(plans)]
-        joined = _join_kept(((offset, seg.packed() if i not in read else read.pop(i))
-                             for i, (offset, seg) in enumerate(zip(offsets, segments))),
-                            keeps) if any(keeps) else [{}, {}]
-        for (count, names, dirty, _), table_terms in zip(plans, joined):
-            shards: dict[int, dict[str, str]] = {i: {} for i in dirty}
-            for term, p in table_terms.items():
-                shards[fnv1a(term) & (count - 1)][term] = p
+            plans.append((count, names, {fnv1a(term) & (count - 1) for term in changed[k]}))
+        edits = _edited_segments(last.get("segments"), segments)
+        spliced = None
+        if edits is not None:
+            spliced = _splice_shards(spans, plans, last_sums, changed,
+                                     [(j, offsets[j], table(j)) for j in edits], _shard_of, last_file)
+        if spliced is not None:
+            spliced, before = spliced
+        else:
+            helds = []
+            for count, names, dirty in plans:
+                held: set[str] = set()
+                for i in dirty:
+                    known = held_terms.get(names[i])
+                    if known is not None and known[0] == last_sums[names[i]]:
+                        held.update(known[1])   # the terms of the file with that digest
+                        continue
+                    found = last_file(names[i])
+                    if found is None:
+                        return None             # not the file the last build wrote
+                    held.update(found)
+                helds.append(held)
+            before = helds[0]
+            keeps = [held | changed[k] for k, held in enumerate(helds)]
+            traces: list[dict] = [{}, {}]
+            joined = _join_kept(((offset, seg.packed() if i not in read else read.pop(i))
+                                 for i, (offset, seg) in enumerate(zip(offsets, segments))),
+                                keeps, traces if put is None else None) if any(keeps) else [{}, {}]
+            spliced = [{i: {} for i in dirty} for _, _, dirty in plans]
+            for (count, _, _), table_terms, found, made in zip(plans, joined, traces, spliced):
+                for term, p in table_terms.items():
+                    made[fnv1a(term) & (count - 1)][term] = (p, found.get(term))
+        now: set[str] = set()
+        for (count, names, dirty), made in zip(plans, spliced):
             for i in range(count):
-                if i in dirty:
-                    add(names[i], _shard_json(shards[i]))
-                    held_terms.pop(names[i], None)      # (the newest last)
-                    held_terms[names[i]] = (sums[names[i]], frozenset(shards[i]))
-                else:
+                if i not in dirty:
                     take_last(names[i])
+                    continue
+                shard = {term: p for term, (p, _) in made[i].items()}
+                if made is spliced[0]:
+                    now.update(shard)
+                data = _shard_json(shard)
+                add(names[i], data)
+                held_terms.pop(names[i], None)      # (the newest last)
+                held_terms[names[i]] = (sums[names[i]], frozenset(shard))
+                # the spans of what an in-memory build (build --watch, preview) wrote
+                spans.put(names[i], None if put is not None else
+                          _file_spans(sums[names[i]], data, shard, {t: tr for t, (_, tr) in made[i].items()}))
         while len(held_terms) > HELD_SHARDS:
             del held_terms[next(iter(held_terms))]
-        now, before = joined[0].keys(), plans[0][3]
         return plans[0][0], last["terms"] + len(now - before) - len(before - now), plans[1][0]
 
     # The terms of the term files edits wrote, by file and digest: the next edit that
@@ -444,6 +475,11 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     # to a document changes the positions of all its terms, and so some 140 files
     # holding common terms: 33 MB to read, hash and parse at 10,000 documents.
     held_terms: dict[str, tuple[str, frozenset[str]]] = dict(last.get("held", {}))
+    # and, of those an in-memory build wrote, where each term's segments are in them,
+    # so that the next edit of a segment splices instead of joining (generator.termsplice)
+    spans: SpanStore = last.get("spans") or SpanStore()
+    if spans.sizes != _layout(segments):
+        spans = SpanStore(_layout(segments))
     check()
     edited = edited_shards()
     if edited is not None:
@@ -481,7 +517,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         memo["shards_new"] = {"segments": segments, "t": shard_total, "q": pos_count, "terms": term_count,
                               "chars": frozenset(chars),
                               "sums": {k: v for k, v in sums.items() if k[:2] in ("t/", "q/") or k == "py.json"},
-                              "totals": totals, "held": held_terms if edited is not None else {}}
+                              "totals": totals, "held": held_terms if edited is not None else {},
+                              "spans": spans if edited is not None else None}
     check()
 
     shown, prints = display.finish()

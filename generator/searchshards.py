@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from .postings import Packed
 from .search import INDEX_DIR, shard_count, varint
 from .searchdisplay import json_bytes
+from .termsplice import finish, new_trace
 
 if TYPE_CHECKING:
     from .searchfiles import Segment
@@ -58,21 +59,31 @@ def shard_json(shard: dict[str, str]) -> bytes:
     return text.encode("utf-8")
 
 
-def join_kept(parts: Iterable[tuple[int, tuple[Packed, ...]]], keeps: list[set[str]]) -> list[dict[str, str]]:
+def join_kept(parts: Iterable[tuple[int, tuple[Packed, ...]]], keeps: list[set[str]],
+              traces: list[dict[str, Any]] | None = None) -> list[dict[str, str]]:
     """:func:`join` of several tables at once (``keeps[k]``: the terms kept of table
     ``k``), taking each segment's tables as they come: a generator that reads them back
-    from the shelf one segment at a time never holds them all."""
+    from the shelf one segment at a time never holds them all. With ``traces``, each
+    kept term's :func:`~generator.termsplice.finish`-ed trace goes into ``traces[k]``
+    (so that the next edit can splice: see :mod:`generator.termsplice`)."""
     joined: list[defaultdict[str, list[str]]] = [defaultdict(list) for _ in keeps]
     lasts: list[dict[str, int]] = [{} for _ in keeps]
-    for offset, tables in parts:
-        for out, last, postings, keep in zip(joined, lasts, tables, keeps):
-            _join_one(out, last, offset, postings, keep)
+    made: list[defaultdict[str, Any]] | None = (None if traces is None
+                                                else [defaultdict(new_trace) for _ in keeps])
+    for index, (offset, tables) in enumerate(parts):
+        for k, (out, last, postings, keep) in enumerate(zip(joined, lasts, tables, keeps)):
+            _join_one(out, last, offset, postings, keep,
+                      None if made is None else (index, made[k]))
+    if traces is not None and made is not None:
+        for found, one, out in zip(traces, made, joined):
+            found.update((term, finish(trace)) for term, trace in one.items())
     return [{t: "".join(p) for t, p in one.items()} for one in joined]
 
 
 def _join_one(joined: defaultdict[str, list[str]], last: dict[str, int], offset: int, postings: Packed,
-              keep: set[str] | None) -> None:
-    """Add one segment's postings (of the ``keep`` terms, when given) to ``joined``."""
+              keep: set[str] | None, trace: tuple[int, defaultdict[str, Any]] | None = None) -> None:
+    """Add one segment's postings (of the ``keep`` terms, when given) to ``joined``
+    (``trace``: the segment's place, and where to note each term's part)."""
     if keep is None:
         items: Any = postings.items()
     else:
@@ -85,9 +96,20 @@ def _join_one(joined: defaultdict[str, list[str]], last: dict[str, int], offset:
         wanted = [i for i, term in enumerate(terms) if term in keep]
         entries, rests = postings.entries.split("\0"), postings.rests.split("\0")
         items = [(terms[i], (postings.firsts[i], entries[i], rests[i], postings.lasts[i])) for i in wanted]
+    if trace is None:
+        for term, (first, entry, rest, final) in items:
+            joined[term].append(varint(offset + first - last.get(term, 0)) + entry + rest)
+            last[term] = offset + final
+        return
+    index, made = trace
     for term, (first, entry, rest, final) in items:
-        joined[term].append(varint(offset + first - last.get(term, 0)) + entry + rest)
+        part = varint(offset + first - last.get(term, 0)) + entry + rest
+        joined[term].append(part)
         last[term] = offset + final
+        segs, lengths, lasts = made[term]
+        segs.append(index)
+        lengths.append(len(part))
+        lasts.append(offset + final)
 
 
 def shard_name(prefix: str, i: int, count: int) -> str:

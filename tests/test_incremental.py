@@ -365,12 +365,15 @@ def test_an_edit_joins_only_the_terms_of_the_shards_it_changes(make_site, monkey
     joined: list[tuple[bool, int]] = []
     real = searchfiles._join_kept
 
-    def spy(parts, keeps):
-        out = real(parts, keeps)
+    def spy(parts, keeps, traces=None):
+        out = real(parts, keeps, traces)
         joined.extend((keep is not None, len(got)) for keep, got in zip(keeps, out))
         return out
     monkeypatch.setattr(searchfiles, "_join_kept", spy)
-    site.document("d05", body="".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40)) + "补充一句话。\n")
+    # (text put before the last paragraph: its terms move, terms other segments hold
+    # too, whose spans a full build does not keep; see the splice test below)
+    site.document("d05", body="".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(39))
+                  + "补充一句话。第5篇第39段，依申请公开。\n")
     builder.build()
     (partial_t, some), (partial_q, _) = joined
     assert partial_t and partial_q
@@ -411,6 +414,33 @@ def test_an_edit_knows_the_terms_of_the_shard_files_the_last_edit_wrote(make_sit
         fresh.build()
         assert outputs_equal(builder.outputs, fresh.outputs) == []
     assert read_per_edit[0] > read_per_edit[1] and read_per_edit[2] == read_per_edit[3] == 0, read_per_edit
+
+
+def test_an_edit_splices_the_term_files_the_last_edits_wrote(make_site, monkeypatch):
+    # Edits adding text to one document, and then taking a sentence out again: from the
+    # second edit of the document on, its changed term files are spliced from the spans
+    # kept of what the last edits wrote (no segment's postings joined again); another
+    # document's first edit joins. Every build's files are a fresh build's.
+    from generator import search, searchfiles
+    monkeypatch.setattr(search, "MIN_SHARDS", 64)
+    site, builder = _segmented_site(make_site, monkeypatch, 40)
+    joins: list[int] = []
+    real = searchfiles._join_kept
+    monkeypatch.setattr(searchfiles, "_join_kept", lambda *a: joins.append(1) or real(*a))
+    text = "".join(f"第5篇第{n}段，依申请公开。\n\n" for n in range(40))
+    joined_per_edit = []
+    for doc, body in (("d05", "补充一句话。" + text), ("d05", "再补充一句话。补充一句话。" + text),
+                      ("d05", "再补充一句话，新词汇。补充一句话。" + text), ("d05", "补充一句话。" + text),
+                      ("d12", "新增的一句话。" + "".join(f"第12篇第{n}段。\n\n" for n in range(40)))):
+        joins.clear()
+        site.document(doc, body=body)
+        builder.build()
+        joined_per_edit.append(len(joins))
+        assert builder.search_shards["spans"].files, doc
+        fresh = Builder(site.root)
+        fresh.build()
+        assert outputs_equal(builder.outputs, fresh.outputs) == []
+    assert joined_per_edit == [1, 0, 0, 0, 1], joined_per_edit
 
 
 def test_vocabulary_readings_are_kept_between_builds(make_site, monkeypatch):

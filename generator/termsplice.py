@@ -1,0 +1,248 @@
+"""An edit's term files spliced: the edited segment's part put into each term's postings
+where it was, instead of every segment's postings joined again.
+
+A term's postings in a term file (:mod:`generator.searchshards`) are its segments'
+parts in segment order, each part the segment's entries after the gap from the term's
+last record before it. An edit that adds text to one document moves the positions of
+every later word in it, so some 800 terms change, and their files (33 MB at 10,000
+documents) hold common terms found in nearly every segment: joining them again read
+and split every segment's shelved tables, 0.28 s of an edit's 0.85 s search refresh.
+
+Here, for the term files an edit writes, what is needed to change one segment's part
+later is kept (:class:`Spans`): the file's bytes (the very object the build's outputs
+hold), where each term's postings start in them, and for each term the segments
+holding it, where each one's part ends and the last record it holds. The next edit of
+a segment that keeps its number of records then needs only that segment's tables: the
+part is replaced, and the gap of the next segment holding the term written again when
+the last record before it moved. Only an edit whose every changed file has its spans
+kept, made over the same segment sizes (:func:`layout`), is spliced; any other goes
+through the join, which gives the spans of what it writes.
+"""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from .search import B64, varint
+
+if TYPE_CHECKING:
+    from .postings import Packed
+    from .searchfiles import Segment
+
+HELD_BYTES = 96_000_000   # term files whose spans are kept, at most (their bytes are the outputs')
+
+_DIGIT = {c: i for i, c in enumerate(B64)}
+
+# A term's trace: (segments holding it, where each one's part ends in its postings,
+# the last record of the term in each, counted over the whole site)
+Trace = tuple[array, array, array]
+
+
+@dataclass
+class Spans:
+    """A term file as written, and where each of its terms' postings are in it."""
+
+    digest: str                            # the file's SHA-256, as the index records it
+    data: bytes
+    # term → (where its postings start and stop in data, its trace: None when not known,
+    # for a term of a file read back whose postings this edit did not change)
+    terms: dict[str, tuple[int, int, Trace | None]]
+
+    def postings(self) -> dict[str, str]:
+        """Every term's postings, as the file holds them."""
+        data = self.data
+        return {term: data[start:stop].decode("ascii") for term, (start, stop, _) in self.terms.items()}
+
+    def traces(self) -> dict[str, Trace | None]:
+        """Every term's trace (None where not known)."""
+        return {term: trace for term, (_, _, trace) in self.terms.items()}
+
+
+def layout(segments: list[Segment]) -> tuple[int, ...]:
+    """What spans are valid for: the segments' sizes in order (record numbers and the
+    segments' places depend on nothing else)."""
+    return tuple(seg.records for seg in segments)
+
+
+def new_trace() -> tuple[list[int], list[int], list[int]]:
+    """An empty trace being made (lists: segments, part lengths, last records)."""
+    return [], [], []
+
+
+def finish(made: tuple[list[int], list[int], list[int]]) -> Trace:
+    """A trace made by the join (part lengths summed into where each part ends)."""
+    segs, lengths, lasts = made
+    ends, end = array("q"), 0
+    for length in lengths:
+        end += length
+        ends.append(end)
+    return array("i", segs), ends, array("q", lasts)
+
+
+def file_spans(digest: str, data: bytes, shard: dict[str, str],
+               traces: dict[str, Trace | None]) -> Spans | None:
+    """The spans of a term file ``data`` made by :func:`~generator.searchshards.shard_json`
+    from ``shard`` without escaping (``{"term":"postings",…}``, terms sorted); None
+    for any other (a term that needed escaping: such a file is joined again)."""
+    if not shard:
+        return Spans(digest, data, {}) if data == b"{}" else None
+    terms: dict[str, tuple[int, int, Trace | None]] = {}
+    at = 1
+    for term in sorted(shard):
+        at += len(term.encode("utf-8")) + 4          # "term":"
+        stop = at + len(shard[term])
+        terms[term] = (at, stop, traces.get(term))
+        at = stop + 2                                # ",
+    if at != len(data):
+        return None
+    return Spans(digest, data, terms)
+
+
+def splice(old: str, trace: Trace, j: int, offset: int,
+           new: tuple[int, str, str, int] | None) -> tuple[str, Trace]:
+    """A term's postings and trace with segment ``j`` (starting at record ``offset``)
+    holding ``new`` (first record, entry, further entries, last record, numbered from
+    the segment's start; None: the term is not in it)."""
+    segs, ends, lasts = trace
+    i = bisect_left(segs, j)
+    had = i < len(segs) and segs[i] == j
+    if new is None and not had:
+        return old, trace
+    start = ends[i - 1] if i else 0
+    stop = ends[i] if had else start
+    before = lasts[i - 1] if i else 0              # the term's last record before j
+    if new is not None:
+        first, entry, rest, final = new
+        part = varint(offset + first - before) + entry + rest
+        after = offset + final
+    else:
+        part, after = "", before
+    k = i + 1 if had else i                        # the next segment holding the term
+    tail = old[stop:]
+    if k < len(segs):
+        was = lasts[i] if had else before
+        if after != was:
+            # its first gap counts from the term's last record before it, which moved
+            width = 1
+            while _DIGIT[old[stop + width - 1]] >= 32:
+                width += 1
+            gap = 0
+            for c in old[stop:stop + width]:
+                gap = (gap << 5) | (_DIGIT[c] & 31)
+            tail = varint(was + gap - after) + old[stop + width:]
+    text = old[:start] + part + tail
+    shift = len(text) - len(old)
+    mid_segs, mid_ends, mid_lasts = ((array("i", [j]), array("q", [start + len(part)]), array("q", [after]))
+                                     if new is not None else (array("i"), array("q"), array("q")))
+    return text, (segs[:i] + mid_segs + segs[k:],
+                  ends[:i] + mid_ends + array("q", [e + shift for e in ends[k:]]),
+                  lasts[:i] + mid_lasts + lasts[k:])
+
+
+def edited_segments(old: list[Segment] | None, new: list[Segment]) -> list[int] | None:
+    """The places of the segments an edit changed, when it kept every segment's place
+    and size (the record numbers are then the same); else None."""
+    if old is None or len(old) != len(new):
+        return None
+    edited = [i for i, (a, b) in enumerate(zip(old, new)) if a is not b]
+    if any(old[i].records != new[i].records for i in edited):
+        return None
+    return edited
+
+
+def spliced_shard(postings: dict[str, str], traces: dict[str, Trace | None], terms: set[str],
+                  edits: list[tuple[int, int, dict]]) -> dict[str, tuple[str, Trace | None]] | None:
+    """A term file's terms with their postings and traces after ``edits`` ((segment,
+    its first record, term → its new entry there, for the changed terms)), from the
+    file's ``postings`` and ``traces``; ``terms``: the changed terms falling in the
+    file (the others are as they were). A term none of whose segments holds it any
+    more is left out. None when a changed term's trace is not known (a term the file
+    did not hold is new to the site: its trace is empty)."""
+    out: dict[str, tuple[str, Trace | None]] = {term: (text, traces.get(term))
+                                                for term, text in postings.items() if term not in terms}
+    for term in terms:
+        if term in postings:
+            text, trace = postings[term], traces.get(term)
+            if trace is None:
+                return None
+        else:
+            text, trace = "", (array("i"), array("q"), array("q"))
+        for j, offset, entries in edits:
+            text, trace = splice(text, trace, j, offset, entries.get(term))
+        if text:
+            out[term] = (text, trace)
+    return out
+
+
+def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[int]]],
+                  sums: dict[str, str], changed: tuple[set[str], ...],
+                  edits: list[tuple[int, int, tuple[Packed, ...]]],
+                  shard_of: Callable[[str, int], int],
+                  read: Callable[[str], dict[str, str] | None]
+                  ) -> tuple[list[dict[int, dict[str, tuple[str, Trace | None]]]], set[str]] | None:
+    """For each table's plan (shard count, file names, changed shards): each changed
+    shard's terms with their postings and traces, spliced (``edits``: each edited
+    segment's place, first record and new tables), and the terms the table's changed
+    files held before. A changed file whose spans are not kept (as ``sums`` has it) is
+    ``read(name)`` back (None: not the file the last build wrote). None when some
+    changed term's trace is not known."""
+    out = []
+    before: set[str] = set()
+    for k, (count, names, dirty) in enumerate(plans):
+        entries = [(j, offset, {term: entry for term, entry in tables[k].items() if term in changed[k]})
+                   for j, offset, tables in edits]
+        terms: dict[int, set[str]] = {i: set() for i in dirty}
+        for term in changed[k]:
+            terms[shard_of(term, count)].add(term)
+        made = {}
+        for i in dirty:
+            spans = store.get(names[i], sums.get(names[i]))
+            if spans is not None:
+                postings, traces = spans.postings(), spans.traces()
+            else:
+                found = read(names[i])
+                if found is None:
+                    return None
+                postings, traces = found, {}
+            if k == 0:
+                before.update(postings)
+            one = spliced_shard(postings, traces, terms[i], entries)
+            if one is None:
+                return None
+            made[i] = one
+        out.append(made)
+    return out, before
+
+
+class SpanStore:
+    """The spans of the term files recent edits wrote, oldest first, at most
+    HELD_BYTES of files, valid for one :func:`layout`."""
+
+    def __init__(self, sizes: tuple[int, ...] = ()):
+        self.sizes = sizes
+        self.files: dict[str, Spans] = {}
+        self.bytes = 0
+
+    def get(self, name: str, digest: str | None) -> Spans | None:
+        """The spans of file ``name`` when it is the file with ``digest``."""
+        spans = self.files.get(name)
+        return spans if spans is not None and spans.digest == digest else None
+
+    def put(self, name: str, spans: Spans | None) -> None:
+        """Keep ``spans`` for file ``name`` (None: forget what was kept)."""
+        gone = self.files.pop(name, None)
+        if gone is not None:
+            self.bytes -= len(gone.data)
+        if spans is None:
+            return
+        self.files[name] = spans
+        self.bytes += len(spans.data)
+        while self.bytes > HELD_BYTES:
+            oldest = next(iter(self.files))
+            self.bytes -= len(self.files.pop(oldest).data)
+
+
+__all__ = ["HELD_BYTES", "SpanStore", "Spans", "Trace", "edited_segments", "file_spans", "finish", "layout",
+           "new_trace", "splice", "splice_shards", "spliced_shard"]
