@@ -34,7 +34,7 @@ from .searchshards import changed_terms as _changed_terms, join as _join, join_k
 from .searchshards import settled_count as _settled_count, shard_json as _shard_json, shard_names as _shard_names
 from .searchshards import sizes as _sizes
 from .termsplice import SpanStore, edited_segments as _edited_segments, file_spans as _file_spans
-from .termsplice import layout as _layout, splice_shards as _splice_shards
+from .termsplice import layout as _layout, shard_bytes as _shard_bytes, splice_shards as _splice_shards
 from .writer import content_bytes
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
@@ -424,6 +424,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         if edits is not None:
             spliced = _splice_shards(spans, plans, last_sums, changed,
                                      [(j, offsets[j], table(j)) for j in edits], _shard_of, last_file)
+        made_bytes = spliced is not None
         if spliced is not None:
             spliced, before = spliced
         else:
@@ -459,7 +460,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 shard = {term: p for term, (p, _) in made[i].items()}
                 if made is spliced[0]:
                     now.update(shard)
-                data = _shard_json(shard)
+                # (spliced: postings as the bytes of the files, joined as they are)
+                data = _shard_bytes(shard) if made_bytes else _shard_json(shard)
                 add(names[i], data)
                 held_terms.pop(names[i], None)      # (the newest last)
                 held_terms[names[i]] = (sums[names[i]], frozenset(shard))

@@ -20,6 +20,7 @@ through the join, which gives the spans of what it writes.
 """
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 
 HELD_BYTES = 96_000_000   # term files whose spans are kept, at most (their bytes are the outputs')
 
-_DIGIT = {c: i for i, c in enumerate(B64)}
+_DIGIT = {ord(c): i for i, c in enumerate(B64)}   # a postings byte's value
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')             # what JSON would escape in a term
 
 # A term's trace: (segments holding it, where each one's part ends in its postings,
 # the last record of the term in each, counted over the whole site)
@@ -50,10 +52,10 @@ class Spans:
     # for a term of a file read back whose postings this edit did not change)
     terms: dict[str, tuple[int, int, Trace | None]]
 
-    def postings(self) -> dict[str, str]:
-        """Every term's postings, as the file holds them."""
+    def postings(self) -> dict[str, bytes]:
+        """Every term's postings, as the file holds them (ASCII)."""
         data = self.data
-        return {term: data[start:stop].decode("ascii") for term, (start, stop, _) in self.terms.items()}
+        return {term: data[start:stop] for term, (start, stop, _) in self.terms.items()}
 
     def traces(self) -> dict[str, Trace | None]:
         """Every term's trace (None where not known)."""
@@ -81,7 +83,7 @@ def finish(made: tuple[list[int], list[int], list[int]]) -> Trace:
     return array("i", segs), ends, array("q", lasts)
 
 
-def file_spans(digest: str, data: bytes, shard: dict[str, str],
+def file_spans(digest: str, data: bytes, shard: dict[str, str] | dict[str, bytes],
                traces: dict[str, Trace | None]) -> Spans | None:
     """The spans of a term file ``data`` made by :func:`~generator.searchshards.shard_json`
     from ``shard`` without escaping (``{"term":"postings",…}``, terms sorted); None
@@ -100,11 +102,11 @@ def file_spans(digest: str, data: bytes, shard: dict[str, str],
     return Spans(digest, data, terms)
 
 
-def splice(old: str, trace: Trace, j: int, offset: int,
-           new: tuple[int, str, str, int] | None) -> tuple[str, Trace]:
-    """A term's postings and trace with segment ``j`` (starting at record ``offset``)
-    holding ``new`` (first record, entry, further entries, last record, numbered from
-    the segment's start; None: the term is not in it)."""
+def splice(old: bytes, trace: Trace, j: int, offset: int,
+           new: tuple[int, bytes, int] | None) -> tuple[bytes, Trace]:
+    """A term's postings (ASCII) and trace with segment ``j`` (starting at record
+    ``offset``) holding ``new`` (first record, entries, last record, numbered from the
+    segment's start; None: the term is not in it)."""
     segs, ends, lasts = trace
     i = bisect_left(segs, j)
     had = i < len(segs) and segs[i] == j
@@ -114,11 +116,11 @@ def splice(old: str, trace: Trace, j: int, offset: int,
     stop = ends[i] if had else start
     before = lasts[i - 1] if i else 0              # the term's last record before j
     if new is not None:
-        first, entry, rest, final = new
-        part = varint(offset + first - before) + entry + rest
+        first, entries, final = new
+        part = varint(offset + first - before).encode() + entries
         after = offset + final
     else:
-        part, after = "", before
+        part, after = b"", before
     k = i + 1 if had else i                        # the next segment holding the term
     tail = old[stop:]
     if k < len(segs):
@@ -131,7 +133,7 @@ def splice(old: str, trace: Trace, j: int, offset: int,
             gap = 0
             for c in old[stop:stop + width]:
                 gap = (gap << 5) | (_DIGIT[c] & 31)
-            tail = varint(was + gap - after) + old[stop + width:]
+            tail = varint(was + gap - after).encode() + old[stop + width:]
     text = old[:start] + part + tail
     shift = len(text) - len(old)
     mid_segs, mid_ends, mid_lasts = ((array("i", [j]), array("q", [start + len(part)]), array("q", [after]))
@@ -152,27 +154,55 @@ def edited_segments(old: list[Segment] | None, new: list[Segment]) -> list[int] 
     return edited
 
 
-def spliced_shard(postings: dict[str, str], traces: dict[str, Trace | None], terms: set[str],
-                  edits: list[tuple[int, int, dict]]) -> dict[str, tuple[str, Trace | None]] | None:
+def spliced_shard(postings: dict[str, bytes], traces: dict[str, Trace | None], terms: set[str],
+                  edits: list[tuple[int, int, dict]]) -> dict[str, tuple[bytes, Trace | None]] | None:
     """A term file's terms with their postings and traces after ``edits`` ((segment,
     its first record, term → its new entry there, for the changed terms)), from the
     file's ``postings`` and ``traces``; ``terms``: the changed terms falling in the
     file (the others are as they were). A term none of whose segments holds it any
     more is left out. None when a changed term's trace is not known (a term the file
-    did not hold is new to the site: its trace is empty)."""
-    out: dict[str, tuple[str, Trace | None]] = {term: (text, traces.get(term))
-                                                for term, text in postings.items() if term not in terms}
+    did not hold is new to the site: its trace is empty), or a new term would need
+    escaping in JSON."""
+    out: dict[str, tuple[bytes, Trace | None]] = {term: (text, traces.get(term))
+                                                  for term, text in postings.items() if term not in terms}
     for term in terms:
         if term in postings:
             text, trace = postings[term], traces.get(term)
             if trace is None:
                 return None
+        elif _ESCAPED.search(term):
+            return None
         else:
-            text, trace = "", (array("i"), array("q"), array("q"))
+            text, trace = b"", (array("i"), array("q"), array("q"))
         for j, offset, entries in edits:
             text, trace = splice(text, trace, j, offset, entries.get(term))
         if text:
             out[term] = (text, trace)
+    return out
+
+
+def shard_bytes(shard: dict[str, bytes]) -> bytes:
+    """A term file's bytes from postings held as bytes: what
+    :func:`~generator.searchshards.shard_json` makes of them as text (the terms and
+    postings are known to need no escaping)."""
+    pieces = []
+    for term in sorted(shard):
+        pieces += (b'"', term.encode("utf-8"), b'":"', shard[term], b'",')
+    if pieces:
+        pieces[-1] = b'"'
+    return b"".join([b"{", *pieces, b"}"])
+
+
+def _entries(table: Packed, terms: set[str]) -> dict[str, tuple[int, bytes, int]] | None:
+    """A segment's entries of ``terms`` (first record, the entries as ASCII, last
+    record); None when one holds what JSON would escape (postings never do)."""
+    out = {}
+    for term, (first, entry, rest, final) in table.items():
+        if term in terms:
+            text = entry + rest
+            if not text.isascii() or '"' in text or "\\" in text:
+                return None
+            out[term] = (first, text.encode("ascii"), final)
     return out
 
 
@@ -181,7 +211,7 @@ def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[
                   edits: list[tuple[int, int, tuple[Packed, ...]]],
                   shard_of: Callable[[str, int], int],
                   read: Callable[[str], dict[str, str] | None]
-                  ) -> tuple[list[dict[int, dict[str, tuple[str, Trace | None]]]], set[str]] | None:
+                  ) -> tuple[list[dict[int, dict[str, tuple[bytes, Trace | None]]]], set[str]] | None:
     """For each table's plan (shard count, file names, changed shards): each changed
     shard's terms with their postings and traces, spliced (``edits``: each edited
     segment's place, first record and new tables), and the terms the table's changed
@@ -191,8 +221,9 @@ def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[
     out = []
     before: set[str] = set()
     for k, (count, names, dirty) in enumerate(plans):
-        entries = [(j, offset, {term: entry for term, entry in tables[k].items() if term in changed[k]})
-                   for j, offset, tables in edits]
+        entries = [(j, offset, _entries(tables[k], changed[k])) for j, offset, tables in edits]
+        if any(found is None for _, _, found in entries):
+            return None
         terms: dict[int, set[str]] = {i: set() for i in dirty}
         for term in changed[k]:
             terms[shard_of(term, count)].add(term)
@@ -203,9 +234,9 @@ def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[
                 postings, traces = spans.postings(), spans.traces()
             else:
                 found = read(names[i])
-                if found is None:
+                if found is None or any(not p.isascii() for p in found.values()):
                     return None
-                postings, traces = found, {}
+                postings, traces = {term: p.encode("ascii") for term, p in found.items()}, {}
             if k == 0:
                 before.update(postings)
             one = spliced_shard(postings, traces, terms[i], entries)
@@ -245,4 +276,4 @@ class SpanStore:
 
 
 __all__ = ["HELD_BYTES", "SpanStore", "Spans", "Trace", "edited_segments", "file_spans", "finish", "layout",
-           "new_trace", "splice", "splice_shards", "spliced_shard"]
+           "new_trace", "shard_bytes", "splice", "splice_shards", "spliced_shard"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from generator.postings import Packed
 from generator.search import B64
 from generator.searchshards import _differ, join_kept, shard_json
-from generator.termsplice import file_spans, spliced_shard
+from generator.termsplice import file_spans, shard_bytes, spliced_shard
 
 VOCAB = [f"词{i}" for i in range(12)]
 
@@ -53,12 +53,14 @@ def test_splicing_edited_segments_gives_what_joining_them_all_gives(seed):
         # the file as written, read back through its spans
         data = shard_json(postings)
         spans = file_spans("digest", data, postings, traces)
-        assert spans is not None and spans.postings() == postings
-        edits = [(j, sum(sizes[:j]), {t: e for t, e in new[j].items() if t in changed}) for j in sorted(edited)]
+        assert spans is not None and spans.postings() == {t: p.encode() for t, p in postings.items()}
+        edits = [(j, sum(sizes[:j]), {t: (f, (e + r).encode(), z) for t, (f, e, r, z) in new[j].items()
+                                      if t in changed}) for j in sorted(edited)]
         out = spliced_shard(spans.postings(), spans.traces(), changed, edits)
         assert out is not None
         want, want_traces = _joined(new, sizes)
-        assert {t: p for t, (p, _) in out.items()} == want
+        assert {t: p.decode() for t, (p, _) in out.items()} == want
+        assert shard_bytes({t: p for t, (p, _) in out.items()}) == shard_json(want)
         assert {t: tr for t, (_, tr) in out.items()} == want_traces
         tables, postings, traces = new, want, {t: tr for t, (_, tr) in out.items()}
 
@@ -71,9 +73,12 @@ def test_a_changed_term_whose_trace_is_not_known_is_not_spliced():
     term = next(iter(postings))
     # a file read back (no traces): its changed term cannot be spliced; a term new to
     # the site can (it has no segments yet)
+    postings = {t: p.encode() for t, p in postings.items()}
     assert spliced_shard(postings, {}, {term}, [(1, 5, {})]) is None
-    out = spliced_shard(postings, {}, {"新词"}, [(1, 5, {"新词": (0, "a", "", 2)})])
-    assert out is not None and out["新词"][0] == "5a" and out[term] == (postings[term], None)
+    out = spliced_shard(postings, {}, {"新词"}, [(1, 5, {"新词": (0, b"a", 2)})])
+    assert out is not None and out["新词"][0] == b"5a" and out[term] == (postings[term], None)
+    # nor is a new term JSON would escape
+    assert spliced_shard(postings, {}, {'新"词'}, [(1, 5, {'新"词': (0, b"a", 2)})]) is None
 
 
 def test_spans_are_not_kept_for_a_file_whose_terms_needed_escaping():
