@@ -399,15 +399,20 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         data = content_bytes(reuse[INDEX_DIR + name])
         return json.loads(data) if hashlib.sha256(data).hexdigest() == last_sums[name] else None
 
-    def edited_shards() -> tuple[int, int, int] | None:
-        """(shards, terms, position shards) when the term files an edit changed can be
-        made by reading each segment's tables once, one segment at a time; else None.
+    def join_traced(keeps: list[set[str]]) -> list[dict[str, tuple[str, Any]]]:
+        """The ``keeps`` terms of each table joined from every segment, with their traces."""
+        traces: list[dict] = [{}, {}]
+        joined = _join_kept(((offset, seg.packed() if i not in read else read.pop(i))
+                             for i, (offset, seg) in enumerate(zip(offsets, segments))), keeps, traces)
+        return [{term: (p, found[term]) for term, p in one.items()} for one, found in zip(joined, traces)]
 
-        The terms a changed shard holds now are those its last file held and the
-        edit's changed terms (a term comes or goes only with a change of its postings),
-        and the shard counts follow from the segments' sizes: nothing needs every
-        segment's tables at once. Held together, the shelved tables of 10,000
-        documents were 90 MB of an edit's peak memory."""
+    def edited_shards() -> tuple[int, int, int] | None:
+        """(shards, terms, position shards) when only the term files an edit changed
+        need making (the shard counts follow from the segments' sizes); else None.
+        An edit that keeps every segment's place and size splices them (see
+        generator.termsplice); any other joins the terms of those files from every
+        segment, one segment's tables at a time (held together, those of 10,000
+        documents were 90 MB of an edit's peak memory)."""
         if changed is None:         # (then there is a last build, whose memo has "terms")
             return None
         plans = []
@@ -423,7 +428,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         spliced = None
         if edits is not None:
             spliced = _splice_shards(spans, plans, last_sums, changed,
-                                     [(j, offsets[j], table(j)) for j in edits], _shard_of, last_file)
+                                     [(j, offsets[j], table(j)) for j in edits], _shard_of, last_file, join_traced)
         made_bytes = spliced is not None
         if spliced is not None:
             spliced, before = spliced
@@ -443,14 +448,11 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 helds.append(held)
             before = helds[0]
             keeps = [held | changed[k] for k, held in enumerate(helds)]
-            traces: list[dict] = [{}, {}]
-            joined = _join_kept(((offset, seg.packed() if i not in read else read.pop(i))
-                                 for i, (offset, seg) in enumerate(zip(offsets, segments))),
-                                keeps, traces if put is None else None) if any(keeps) else [{}, {}]
+            joined = join_traced(keeps) if any(keeps) else [{}, {}]
             spliced = [{i: {} for i in dirty} for _, _, dirty in plans]
-            for (count, _, _), table_terms, found, made in zip(plans, joined, traces, spliced):
-                for term, p in table_terms.items():
-                    made[fnv1a(term) & (count - 1)][term] = (p, found.get(term))
+            for (count, _, _), table_terms, made in zip(plans, joined, spliced):
+                for term, found in table_terms.items():
+                    made[fnv1a(term) & (count - 1)][term] = found
         now: set[str] = set()
         for (count, names, dirty), made in zip(plans, spliced):
             for i in range(count):
@@ -479,9 +481,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     held_terms: dict[str, tuple[str, frozenset[str]]] = dict(last.get("held", {}))
     # and, of those an in-memory build wrote, where each term's segments are in them,
     # so that the next edit of a segment splices instead of joining (generator.termsplice)
-    spans: SpanStore = last.get("spans") or SpanStore()
-    if spans.sizes != _layout(segments):
-        spans = SpanStore(_layout(segments))
+    spans = SpanStore.valid(last.get("spans"), _layout(segments))
     check()
     edited = edited_shards()
     if edited is not None:

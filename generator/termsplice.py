@@ -155,13 +155,16 @@ def edited_segments(old: list[Segment] | None, new: list[Segment]) -> list[int] 
 
 
 def spliced_shard(postings: dict[str, bytes], traces: dict[str, Trace | None], terms: set[str],
-                  edits: list[tuple[int, int, dict]]) -> dict[str, tuple[bytes, Trace | None]] | None:
+                  edits: list[tuple[int, int, dict]],
+                  joined: dict[str, tuple[str, Trace]] | None = None) -> dict[str, tuple[bytes, Trace | None]] | None:
     """A term file's terms with their postings and traces after ``edits`` ((segment,
     its first record, term → its new entry there, for the changed terms)), from the
     file's ``postings`` and ``traces``; ``terms``: the changed terms falling in the
     file (the others are as they were). A term none of whose segments holds it any
-    more is left out. None when a changed term's trace is not known (a term the file
-    did not hold is new to the site: its trace is empty), or a new term would need
+    more is left out. A changed term whose trace is not known is taken from
+    ``joined`` (its postings and trace joined from every segment; absent: gone from
+    the site); without ``joined``, None is returned for it. A term the file did not
+    hold is new to the site (its trace is empty). None too when a new term would need
     escaping in JSON."""
     out: dict[str, tuple[bytes, Trace | None]] = {term: (text, traces.get(term))
                                                   for term, text in postings.items() if term not in terms}
@@ -169,7 +172,12 @@ def spliced_shard(postings: dict[str, bytes], traces: dict[str, Trace | None], t
         if term in postings:
             text, trace = postings[term], traces.get(term)
             if trace is None:
-                return None
+                if joined is None:
+                    return None
+                if term in joined:
+                    found, trace = joined[term]
+                    out[term] = (found.encode("ascii"), trace)
+                continue
         elif _ESCAPED.search(term):
             return None
         else:
@@ -210,24 +218,32 @@ def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[
                   sums: dict[str, str], changed: tuple[set[str], ...],
                   edits: list[tuple[int, int, tuple[Packed, ...]]],
                   shard_of: Callable[[str, int], int],
-                  read: Callable[[str], dict[str, str] | None]
+                  read: Callable[[str], dict[str, str] | None],
+                  join: Callable[[list[set[str]]], list[dict[str, tuple[str, Trace]]]]
                   ) -> tuple[list[dict[int, dict[str, tuple[bytes, Trace | None]]]], set[str]] | None:
     """For each table's plan (shard count, file names, changed shards): each changed
     shard's terms with their postings and traces, spliced (``edits``: each edited
     segment's place, first record and new tables), and the terms the table's changed
     files held before. A changed file whose spans are not kept (as ``sums`` has it) is
-    ``read(name)`` back (None: not the file the last build wrote). None when some
-    changed term's trace is not known."""
-    out = []
+    ``read(name)`` back (None: not the file the last build wrote). The changed terms
+    whose traces are not known (those of files read back) are ``join``-ed from every
+    segment, they alone: a document's first edit in a session reads every segment's
+    tables but splits only those holding its rarer terms. None when an entry or term
+    would need escaping."""
+    files: list[dict[int, tuple[dict[str, bytes], dict[str, Trace | None], set[str]]]] = []
+    entries: list[list[tuple[int, int, dict]]] = []
+    missing: list[set[str]] = []
     before: set[str] = set()
     for k, (count, names, dirty) in enumerate(plans):
-        entries = [(j, offset, _entries(tables[k], changed[k])) for j, offset, tables in edits]
-        if any(found is None for _, _, found in entries):
+        found_entries = [(j, offset, _entries(tables[k], changed[k])) for j, offset, tables in edits]
+        if any(found is None for _, _, found in found_entries):
             return None
+        entries.append(found_entries)       # type: ignore[arg-type]
         terms: dict[int, set[str]] = {i: set() for i in dirty}
         for term in changed[k]:
             terms[shard_of(term, count)].add(term)
-        made = {}
+        one: dict[int, tuple[dict[str, bytes], dict[str, Trace | None], set[str]]] = {}
+        unknown: set[str] = set()
         for i in dirty:
             spans = store.get(names[i], sums.get(names[i]))
             if spans is not None:
@@ -239,10 +255,19 @@ def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[
                 postings, traces = {term: p.encode("ascii") for term, p in found.items()}, {}
             if k == 0:
                 before.update(postings)
-            one = spliced_shard(postings, traces, terms[i], entries)
-            if one is None:
+            unknown.update(t for t in terms[i] if t in postings and traces.get(t) is None)
+            one[i] = (postings, traces, terms[i])
+        files.append(one)
+        missing.append(unknown)
+    joined = join(missing) if any(missing) else [{} for _ in plans]
+    out = []
+    for one, found_entries, table_joined in zip(files, entries, joined):
+        made = {}
+        for i, (postings, traces, terms_i) in one.items():
+            spliced = spliced_shard(postings, traces, terms_i, found_entries, table_joined)
+            if spliced is None:
                 return None
-            made[i] = one
+            made[i] = spliced
         out.append(made)
     return out, before
 
@@ -255,6 +280,11 @@ class SpanStore:
         self.sizes = sizes
         self.files: dict[str, Spans] = {}
         self.bytes = 0
+
+    @staticmethod
+    def valid(store: SpanStore | None, sizes: tuple[int, ...]) -> SpanStore:
+        """``store`` when it was made for segments of ``sizes``, else a new one."""
+        return store if store is not None and store.sizes == sizes else SpanStore(sizes)
 
     def get(self, name: str, digest: str | None) -> Spans | None:
         """The spans of file ``name`` when it is the file with ``digest``."""
