@@ -465,9 +465,9 @@ class Builder:
         state["search_display"] = []
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
-        # (and the terms and spans of the files edits wrote: this process's, for its
-        # next edit; the spans point into the written files' bytes)
-        state["search_shards"] = {k: v for k, v in self.search_shards.items() if k not in ("totals", "held", "spans")}
+        # (and the spans of the files edits wrote: this process's, for its next edit;
+        # they point into the written files' bytes)
+        state["search_shards"] = {k: v for k, v in self.search_shards.items() if k not in ("totals", "spans")}
         # The maps whose values are stored roots go as their keys, pickled apart, and
         # the roots in one array of numbers (cachestore.pack_map). Ids in keys name
         # objects that come back elsewhere: those maps are keyed again on reading.

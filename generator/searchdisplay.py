@@ -19,6 +19,7 @@ its records changed in number or its chunks outgrew their room: :func:`chunk_roo
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from typing import Any, Callable
 
@@ -40,6 +41,10 @@ def chunk_room(chunks: int) -> int:
     files = -(-chunks // PACK)
     step = max(4, 1 << max(0, files.bit_length() - 2))
     return -(-files // step) * step * PACK
+
+
+# what JSON writes escaped (ensure_ascii=False): quotes, backslashes, control characters
+JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
 def json_bytes(data) -> bytes:

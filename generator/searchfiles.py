@@ -34,7 +34,7 @@ from .searchshards import changed_terms as _changed_terms, join as _join, join_k
 from .searchshards import settled_count as _settled_count, shard_json as _shard_json, shard_names as _shard_names
 from .searchshards import sizes as _sizes
 from .termsplice import SpanStore, edited_segments as _edited_segments, file_spans as _file_spans
-from .termsplice import layout as _layout, shard_bytes as _shard_bytes, splice_shards as _splice_shards
+from .termsplice import shard_bytes as _shard_bytes, splice_shards as _splice_shards
 from .writer import content_bytes
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
@@ -46,7 +46,6 @@ from .site import Site
 SEGMENT_DOCS = 32        # documents per segment, about: what one edit makes us index again
 PASS_BYTES = 16_000_000  # postings joined at once, about, when a full build makes the shards…
 PASSES = 16              # … in at most this many passes over the segments
-HELD_SHARDS = 4096       # term files whose terms an edit keeps for the next (see build_index)
 
 
 @dataclass
@@ -413,6 +412,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         generator.termsplice); any other joins the terms of those files from every
         segment, one segment's tables at a time (held together, those of 10,000
         documents were 90 MB of an edit's peak memory)."""
+        nonlocal spans
         if changed is None:         # (then there is a last build, whose memo has "terms")
             return None
         plans = []
@@ -423,7 +423,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
             names, fulls = _shard_names(prefix, count)
             if not (last_sums.keys() >= set(names) and reuse.keys() >= set(fulls)):
                 return None
-            plans.append((count, names, {fnv1a(term) & (count - 1) for term in changed[k]}))
+            plans.append((count, names, {_shard_of(term, count) for term in changed[k]}))
         edits = _edited_segments(last.get("segments"), segments)
         spliced = None
         if edits is not None:
@@ -437,22 +437,25 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
             for count, names, dirty in plans:
                 held: set[str] = set()
                 for i in dirty:
-                    known = held_terms.get(names[i])
-                    if known is not None and known[0] == last_sums[names[i]]:
-                        held.update(known[1])   # the terms of the file with that digest
+                    known = spans.get(names[i], last_sums[names[i]])
+                    if known is not None:
+                        held.update(known.terms)    # the terms of the file with that digest
                         continue
                     found = last_file(names[i])
                     if found is None:
                         return None             # not the file the last build wrote
                     held.update(found)
                 helds.append(held)
+            # the kept traces are of the segments' places this edit moved: a new store
+            # (not the last one emptied, which a cancelled build would leave so)
+            spans = SpanStore()
             before = helds[0]
             keeps = [held | changed[k] for k, held in enumerate(helds)]
             joined = join_traced(keeps) if any(keeps) else [{}, {}]
             spliced = [{i: {} for i in dirty} for _, _, dirty in plans]
             for (count, _, _), table_terms, made in zip(plans, joined, spliced):
                 for term, found in table_terms.items():
-                    made[fnv1a(term) & (count - 1)][term] = found
+                    made[_shard_of(term, count)][term] = found
         now: set[str] = set()
         for (count, names, dirty), made in zip(plans, spliced):
             for i in range(count):
@@ -465,23 +468,17 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                 # (spliced: postings as the bytes of the files, joined as they are)
                 data = _shard_bytes(shard) if made_bytes else _shard_json(shard)
                 add(names[i], data)
-                held_terms.pop(names[i], None)      # (the newest last)
-                held_terms[names[i]] = (sums[names[i]], frozenset(shard))
-                # the spans of what an in-memory build (build --watch, preview) wrote
+                # the spans (and so the terms) of what an in-memory build (build
+                # --watch, preview) wrote, for the next edit
                 spans.put(names[i], None if put is not None else
                           _file_spans(sums[names[i]], data, shard, {t: tr for t, (_, tr) in made[i].items()}))
-        while len(held_terms) > HELD_SHARDS:
-            del held_terms[next(iter(held_terms))]
         return plans[0][0], last["terms"] + len(now - before) - len(before - now), plans[1][0]
 
-    # The terms of the term files edits wrote, by file and digest: the next edit that
-    # changes one knows what it held without reading it back. An edit that adds text
-    # to a document changes the positions of all its terms, and so some 140 files
-    # holding common terms: 33 MB to read, hash and parse at 10,000 documents.
-    held_terms: dict[str, tuple[str, frozenset[str]]] = dict(last.get("held", {}))
-    # and, of those an in-memory build wrote, where each term's segments are in them,
-    # so that the next edit of a segment splices instead of joining (generator.termsplice)
-    spans = SpanStore.valid(last.get("spans"), _layout(segments))
+    # The term files recent edits wrote, their terms and where each term's segments are
+    # in them (generator.termsplice): the next edit splices them, or at least need not
+    # read back, hash and parse them to learn their terms (an edit that adds text to a
+    # document changes some 140 files of common terms: 33 MB at 10,000 documents).
+    spans: SpanStore = last.get("spans") or SpanStore()
     check()
     edited = edited_shards()
     if edited is not None:
@@ -519,8 +516,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         memo["shards_new"] = {"segments": segments, "t": shard_total, "q": pos_count, "terms": term_count,
                               "chars": frozenset(chars),
                               "sums": {k: v for k, v in sums.items() if k[:2] in ("t/", "q/") or k == "py.json"},
-                              "totals": totals, "held": held_terms if edited is not None else {},
-                              "spans": spans if edited is not None else None}
+                              "totals": totals, "spans": spans if edited is not None else None}
     check()
 
     shown, prints = display.finish()

@@ -12,13 +12,12 @@ shard files are the last build's).
 from __future__ import annotations
 
 import functools
-import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .postings import Packed
 from .search import INDEX_DIR, shard_count, varint
-from .searchdisplay import json_bytes
+from .searchdisplay import JSON_ESCAPED as _ESCAPED, json_bytes
 from .termsplice import finish, new_trace
 
 if TYPE_CHECKING:
@@ -33,10 +32,6 @@ def join(parts: list[tuple[int, Packed]], keep: set[str] | None = None) -> dict[
     for offset, postings in parts:
         _join_one(joined, last, offset, postings, keep)
     return {t: "".join(p) for t, p in joined.items()}
-
-
-# what JSON writes escaped (ensure_ascii=False): quotes, backslashes, control characters
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
 def shard_json(shard: dict[str, str]) -> bytes:

@@ -14,19 +14,22 @@ hold), where each term's postings start in them, and for each term the segments
 holding it, where each one's part ends and the last record it holds. The next edit of
 a segment that keeps its number of records then needs only that segment's tables: the
 part is replaced, and the gap of the next segment holding the term written again when
-the last record before it moved. Only an edit whose every changed file has its spans
-kept, made over the same segment sizes (:func:`layout`), is spliced; any other goes
-through the join, which gives the spans of what it writes.
+the last record before it moved. A changed file with no spans kept is read back: its
+terms new to the site have no segments yet, and only its changed terms that were there
+are joined from every segment. A store of spans is passed from one edit to the next
+only while every segment keeps its place and size (the traces are of those places);
+an edit that moves records goes through the join, which gives the spans of what it
+writes to a new store.
 """
 from __future__ import annotations
 
-import re
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from .search import B64, varint
+from .searchdisplay import JSON_ESCAPED as _ESCAPED
 
 if TYPE_CHECKING:
     from .postings import Packed
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
 HELD_BYTES = 96_000_000   # term files whose spans are kept, at most (their bytes are the outputs')
 
 _DIGIT = {ord(c): i for i, c in enumerate(B64)}   # a postings byte's value
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')             # what JSON would escape in a term
 
 # A term's trace: (segments holding it, where each one's part ends in its postings,
 # the last record of the term in each, counted over the whole site)
@@ -60,12 +62,6 @@ class Spans:
     def traces(self) -> dict[str, Trace | None]:
         """Every term's trace (None where not known)."""
         return {term: trace for term, (_, _, trace) in self.terms.items()}
-
-
-def layout(segments: list[Segment]) -> tuple[int, ...]:
-    """What spans are valid for: the segments' sizes in order (record numbers and the
-    segments' places depend on nothing else)."""
-    return tuple(seg.records for seg in segments)
 
 
 def new_trace() -> tuple[list[int], list[int], list[int]]:
@@ -274,17 +270,11 @@ def splice_shards(store: SpanStore, plans: list[tuple[int, tuple[str, ...], set[
 
 class SpanStore:
     """The spans of the term files recent edits wrote, oldest first, at most
-    HELD_BYTES of files, valid for one :func:`layout`."""
+    HELD_BYTES of files (see the module for when a store is valid)."""
 
-    def __init__(self, sizes: tuple[int, ...] = ()):
-        self.sizes = sizes
+    def __init__(self) -> None:
         self.files: dict[str, Spans] = {}
         self.bytes = 0
-
-    @staticmethod
-    def valid(store: SpanStore | None, sizes: tuple[int, ...]) -> SpanStore:
-        """``store`` when it was made for segments of ``sizes``, else a new one."""
-        return store if store is not None and store.sizes == sizes else SpanStore(sizes)
 
     def get(self, name: str, digest: str | None) -> Spans | None:
         """The spans of file ``name`` when it is the file with ``digest``."""
@@ -305,5 +295,5 @@ class SpanStore:
             self.bytes -= len(self.files.pop(oldest).data)
 
 
-__all__ = ["HELD_BYTES", "SpanStore", "Spans", "Trace", "edited_segments", "file_spans", "finish", "layout",
+__all__ = ["HELD_BYTES", "SpanStore", "Spans", "Trace", "edited_segments", "file_spans", "finish",
            "new_trace", "shard_bytes", "splice", "splice_shards", "spliced_shard"]
