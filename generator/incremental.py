@@ -246,6 +246,14 @@ class Builder:
         self.link_files: frozenset = frozenset()
         self.anchored: frozenset = frozenset()  # pages that links point into with a #fragment
         self.search_stale = False
+        # the index files the last refresh_search made: the others are the very objects
+        # it started from
+        self.search_made: list[str] | None = None
+        # data_outputs["search"] as that refresh also gave it, by path (see _search_memo)
+        self.search_by_path: tuple[list, dict] | None = None
+        # the documents swapped in (bodyedit) since the search memo was made: the id of
+        # the memo's document → the site's (None: some other change, or not known)
+        self.search_swaps: dict[int, Any] | None = None
         self.keep_frozen = False
         self.hints: set[str] | None = None      # this build's (see build)
         self.load_problems: list | None = None  # what loading self.site reported (see bodyedit)
@@ -297,6 +305,7 @@ class Builder:
             site = swapped if swapped is not None else load_site(self.site_dir, problems, drafts=self.drafts,
                                                                  cache=self.cache)
         loaded = list(problems.items)
+        swaps = _swaps(self.search_swaps, self.site, site) if swapped is not None else None
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
                                          for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         # a hinted pass looked at few files: the stamps of the others still hold
@@ -357,7 +366,7 @@ class Builder:
             reuse, stale = {**(reuse or {}), "search": self.data_outputs["search"]}, True
         need_index = reuse is None or "search" not in reuse
         # (its "reuse" walks the index's 42,000 files at 10,000 documents: only when needed)
-        search_memo = self._search_memo() if need_index else {}
+        search_memo = self._search_memo(swaps) if need_index else {}
         # the pieces of the open data are looked up in the files the last build wrote
         memo = {"old": self.data_memo, "checks": self.data_checks,
                 "files": {kind: self.data_outputs.get(path) for kind, path in opendata.PIECED.items()}}
@@ -406,10 +415,13 @@ class Builder:
         self.config_key = config_key
         self.site_parts = parts
         self.data_outputs = {k: outputs.files[k] for k in DATA_OUTPUTS if k in outputs.files}
-        # as collect_outputs added them (a path taken twice is an error, raised above)
-        self.data_outputs["search"] = list(reuse["search"])
+        # as collect_outputs added them (a path taken twice is an error, raised above);
+        # a deferred index's very list, which _search_memo may know by path already
+        search_files = reuse["search"]
+        self.data_outputs["search"] = search_files if type(search_files) is list else list(search_files)
         if "new" in memo:
             self.data_memo, self.data_checks = memo["new"], memo["checks_new"]
+        self.search_swaps = swaps
         if "new" in search_memo:
             self._keep_search(search_memo)
         self.search_stale = stale
@@ -463,6 +475,7 @@ class Builder:
         state["shelf"], state["once"] = None, False     # set by whoever reads it back (BuildCache)
         # made again by the next index build: 29,000 file names at 10,000 documents
         state["search_display"] = []
+        state["search_made"] = state["search_by_path"] = state["search_swaps"] = None
         # the search's running totals are summed again by the next build: kept, the
         # site's CJK runs would be 100,000s of objects more in the cache
         # (and the spans of the files edits wrote: this process's, for its next edit;
@@ -492,16 +505,23 @@ class Builder:
         self.data_memo = {(kind, id(doc), id(rows)): (doc, rows, span) for kind, doc, rows, span in data}
         self.search_memo = {searchfiles.memo_key(v): v for v in self.search_memo}
 
-    def _search_memo(self) -> dict:
+    def _search_memo(self, swaps: dict[int, Any] | None = None) -> dict:
         """What the search index keeps from the last build: its segments, and its display
-        files with what they were made from (see :mod:`generator.searchdisplay`)."""
+        files with what they were made from (see :mod:`generator.searchdisplay`);
+        ``swaps``: the documents swapped in since (see :func:`_swaps`)."""
+        files = self.data_outputs.get("search", ())
+        kept = self.search_by_path
+        # the map a refresh made of the very same list: the list made into a map again
+        # was 17 ms of an edit's refresh at 10,000 documents
+        reuse = kept[1] if kept is not None and kept[0] is files else \
+            {path: content for path, content in files if not isinstance(content, Staged)}
         return {"old": self.search_memo, "prints": self.search_prints, "display": self.search_display,
                 "readings": self.search_readings,
                 "shards": self.search_shards, "shelf": self.shelf, "release_pinyin": self.once,
-                "reuse": {path: content for path, content in self.data_outputs.get("search", ())
-                          if not isinstance(content, Staged)}}
+                "reuse": reuse, "swaps": swaps}
 
     def _keep_search(self, memo: dict) -> None:
+        self.search_swaps = {}              # the memo is of this site now
         self.search_memo, self.search_prints = memo["new"], memo["prints_new"]
         self.search_display = memo["display_new"]
         self.search_readings, self.search_shards = memo["readings_new"], memo["shards_new"]
@@ -513,18 +533,22 @@ class Builder:
         abandoned (None is returned, the index stays stale) so that a newer save is not
         kept waiting behind an index that would be out of date anyway.
         """
+        self.search_made = None
         if not self.search_stale or self.site is None:
             return self.outputs
+
         def check() -> None:
             if cancel is not None and cancel():
                 raise search.Cancelled
             # let the server's threads answer requests between slices of this work
             time.sleep(0)
-        memo = self._search_memo()
+        memo = self._search_memo(self.search_swaps)
         try:
-            files = searchfiles.index_files(self.site, check, memo)
+            index = searchfiles.build_index(self.site, check, memo)
         except search.Cancelled:
             return None
+        files = list(index.files.items())
+        self.search_made = index.made
         if "new" in memo:
             self._keep_search(memo)
         # The outputs copied whole, the index's files put in, and the last index's files
@@ -534,13 +558,30 @@ class Builder:
         old = self.outputs
         before = self.data_outputs.get("search", ())
         outputs = dict(old)
-        outputs.update(files)
+        outputs.update(index.files)
         if len(outputs) - len(old) != len(files) - len(before):
             for path in {path for path, _ in before}.difference(path for path, _ in files):
                 del outputs[path]
-        self.data_outputs["search"] = list(files)
+        self.data_outputs["search"] = files
+        # (made without ``put``: no file is a writer.Staged)
+        self.search_by_path = (files, index.files)
         self.outputs, self.search_stale = outputs, False
         return outputs
+
+
+def _swaps(known: dict[int, Any] | None, last: Site | None, site: Site) -> dict[int, Any] | None:
+    """``known`` (the documents swapped in since the search memo was made) with those
+    ``site`` swapped into ``last`` (:func:`~generator.bodyedit.swap_bodies`: the same
+    documents in the same places, but for these). A document swapped before is keyed
+    by the memo's object it replaced, which the memo keeps alive."""
+    if known is None or last is None or len(last.documents) != len(site.documents):
+        return None
+    merged = dict(known)
+    back = {id(doc): key for key, doc in known.items()}
+    for old, new in zip(last.documents, site.documents):
+        if old is not new:
+            merged[back.get(id(old), id(old))] = new
+    return merged
 
 
 def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> list[str]:

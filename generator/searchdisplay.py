@@ -65,6 +65,7 @@ class DisplayFiles:
         self.last_runs: list = last_runs or []
         self.runs: list = []
         self.files: dict[str, Any] = {}
+        self.made: list[str] = []         # the files made, not taken from ``reuse``
         self.prints: dict[str, str] = {}
         self.segments: list = []
         self.offsets: list[int] = []      # each segment's first record number
@@ -136,6 +137,7 @@ class DisplayFiles:
             return
         data = json_bytes(items())
         self.files[name] = self.put(INDEX_DIR + name, data) if self.put is not None else data
+        self.made.append(name)
 
     def _metas(self, i: int) -> list[dict]:
         if i not in self.decoded:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from array import array
 from pathlib import Path
 from typing import Any, Callable
@@ -33,12 +33,13 @@ from .segmentshelf import content_digest, give_back, shelve, shelve_tables, take
 from .searchshards import changed_terms as _changed_terms, join as _join, join_kept as _join_kept
 from .searchshards import settled_count as _settled_count, shard_json as _shard_json, shard_names as _shard_names
 from .searchshards import sizes as _sizes
+from .searchtotals import FACET_FIELDS, facet_columns as _facet_columns, totals as _totals
 from .termsplice import SpanStore, edited_segments as _edited_segments, file_spans as _file_spans
 from .termsplice import shard_bytes as _shard_bytes, splice_shards as _splice_shards
 from .writer import content_bytes
 from .content.interpretations import Interpretation
 from .pinyin import choose_vocabulary, homophones, kept_names, pinyin_shards, release as release_pinyin
-from .search import (B64, BLOCK, CHUNK, FACETS, FORMAT, INDEX_DIR, PACK, TYPES, Record,
+from .search import (BLOCK, CHUNK, FORMAT, INDEX_DIR, PACK, Record,
                      _no_check, index_items, item_inputs, item_records,
                      fnv1a, shard_terms)
 from .site import Site
@@ -46,6 +47,7 @@ from .site import Site
 SEGMENT_DOCS = 32        # documents per segment, about: what one edit makes us index again
 PASS_BYTES = 16_000_000  # postings joined at once, about, when a full build makes the shards…
 PASSES = 16              # … in at most this many passes over the segments
+TRIM_SHARE = 8           # freed memory is handed back when one segment in this many is new
 
 
 @dataclass
@@ -131,7 +133,7 @@ def make_segment(records: list[Record], check: Callable[[], None] = _no_check) -
                             text.encode("utf-8", "surrogatepass"), ends)
     return Segment(len(records), postings, positions, runs, kept_names(records),
                    chars, metas_json, text, ends, digest,
-                   tuple(tuple(getattr(r, name) for r in records) for name in _FACET_FIELDS),
+                   tuple(tuple(getattr(r, name) for r in records) for name in FACET_FIELDS),
                    text_chars, text_bytes, sizes=(_sizes(postings), _sizes(positions)))
 
 
@@ -191,13 +193,30 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
         run.clear()
         extras.clear()
 
-    for item in index_items(site):
-        run.append(item)
-        extras.append(item_inputs(site, item))
-        if len(run) >= most or (len(run) >= least and _cuts(item, spread)):
+    swaps = memo.get("swaps") if memo is not None else None
+    if swaps is not None and sum(len(entry[0]) for entry in old.values()) == \
+            len(site.documents) + len(site.interpretations):
+        # Only document bodies changed since the memo was made (generator.bodyedit):
+        # its runs are the site's, with the swapped documents in place (the same
+        # fields but the body, so the same places and cuts; the same task rows).
+        # Walking the site's 10,000 items again to key 324 runs was 45 ms of an edit.
+        for key, entry in old.items():
+            if not any(id(item) in swaps for item in entry[0]):
+                new[key] = entry
+                segments.append(entry[2])
+                each(entry[2])
+                continue
+            run += [swaps.get(id(item), item) for item in entry[0]]
+            extras += [item_inputs(site, item) for item in run]
             close()
-    if run:
-        close()
+    else:
+        for item in index_items(site):
+            run.append(item)
+            extras.append(item_inputs(site, item))
+            if len(run) >= most or (len(run) >= least and _cuts(item, spread)):
+                close()
+        if run:
+            close()
     if memo is not None:
         memo["new"] = new
     return segments
@@ -218,66 +237,16 @@ class SearchIndex:
     vocabulary: int
     text_chars: int
     text_bytes: int
+    # the paths of the files made by this build: the others are the very objects of
+    # the memo's "reuse" (the last build's files)
+    made: list[str] = field(default_factory=list)
 
     def size(self, prefix: str = "") -> int:
         return sum(len(v) for k, v in self.files.items() if k.startswith(prefix))
 
 
-_FACET_FIELDS = ("kind", "year", "issuer", "topic", "validity")      # Record fields, FACETS' order
-
-
-def _facet_columns(segments: list[Segment], last: dict | None = None) -> tuple[list[dict], list]:
-    """One column per facet: a fixed-width code per record (0: none); and each facet's
-    (values, code strings by segment), for the next build's ``last``.
-
-    ``last``: the last build's shards memo, with its segments in order and their code
-    strings: a segment at the same place, the very same object, with the facet's values
-    unchanged, gives the same codes (an edit of 10,000 documents spelled 550,000 codes
-    again, 35 ms of its index)."""
-    last = last or {}
-    last_segments: list = last.get("segments") or []
-    last_parts: list = last.get("facets") or []
-    columns, parts = [], []
-    for n, (key, label) in enumerate(FACETS):
-        if key == "type":
-            values = list(TYPES)
-        else:
-            present: set = set()
-            for seg in segments:
-                present.update(seg.facets[n])
-            values = sorted(v for v in present if v)
-            if key == "year":
-                values.sort(reverse=True)
-        width = 1
-        while 64 ** width <= len(values):
-            width += 1
-        spelled = [_varint_fixed(c, width) for c in range(len(values) + 1)]   # a handful of codes
-        # a record's type is already a number (its place in TYPES); the others are values
-        index = {i: i + 1 for i in range(len(values))} if key == "type" else \
-            {v: i + 1 for i, v in enumerate(values)}
-        # the last build's pieces, one per segment of last_segments
-        old = last_parts[n][1] if n < len(last_parts) and last_parts[n][0] == values else None
-        pieces = []
-        for i, seg in enumerate(segments):
-            if old is not None and i < len(old) and last_segments[i] is seg:
-                pieces.append(old[i])
-            else:
-                pieces.append("".join([spelled[index.get(v, 0)] for v in seg.facets[n]]))
-        parts.append((values, pieces))
-        columns.append({"key": key, "label": label, "values": values, "width": width, "col": "".join(pieces)})
-    return columns, parts
-
-
 def _shard_of(term: str, count: int) -> int:
     return fnv1a(term) & (count - 1)
-
-
-def _varint_fixed(n: int, width: int) -> str:
-    out = ""
-    for _ in range(width):
-        out = B64[n & 63] + out
-        n >>= 6
-    return out
 
 
 def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,
@@ -313,13 +282,21 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         except OSError:
             pass        # kept in memory: the cache's save tries again, and says so
 
+    new_segments = 0        # segments made by this build (not the last build's)
+
     def each(seg: Segment) -> None:
+        nonlocal new_segments
+        new_segments += seg.shelf is None
         display.add(seg)
         if shelf is not None:
             to_shelf(shelve, [seg])
 
     segments = site_segments(site, check, memo, each)
-    if shelf is not None:
+    # Memory is handed back only after a build that made many segments: after an
+    # edit's one, what was freed is a few MB the next edit reuses, and asking glibc to
+    # trim its heap twice was 26 ms of each edit's refresh at 10,000 documents.
+    trim = shelf is not None and new_segments * TRIM_SHARE >= len(segments)
+    if trim:
         give_back()     # the display data and text shelved meanwhile, before the joins
     offsets, bases, total = display.offsets, display.bases, display.records
     files: dict[str, Any] = {}
@@ -345,7 +322,10 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         files[name], sums[name] = reuse[INDEX_DIR + name], digest
         return True
 
+    made_names: list[str] = []      # the files made (see SearchIndex.made)
+
     def add(name: str, data: bytes) -> None:
+        made_names.append(name)
         kept = put(INDEX_DIR + name, data) if put is not None else data
         # a file written by put() carries its SHA-256 (writer.Staged): not hashed twice
         sums[name] = getattr(kept, "digest", None) or hashlib.sha256(data).hexdigest()
@@ -495,7 +475,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         # not needed again by this build: the new segments' postings go to the shelf too
         # (at 10,000 documents, 100 MB of the build process while the pages render)
         to_shelf(shelve_tables, segments)
-        give_back()
+        if trim:
+            give_back()
     check()
 
     totals = _totals(segments, last.get("totals"))
@@ -531,7 +512,7 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     for seg, offset, base in zip(segments, offsets, bases):
         digest.update(f"{seg.digest} {offset} {base}\0".encode())
     files.update(shown)
-    facets, facet_parts = _facet_columns(segments, last)
+    facets, facet_parts = _facet_columns(segments, last, totals.facets)
     if memo is not None:
         memo["shards_new"]["facets"] = facet_parts
     manifest = {
@@ -542,46 +523,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
     }
     add("manifest.json", _json(manifest))
     return SearchIndex({INDEX_DIR + k: files[k] for k in sorted(files)}, total, term_count,
-                       len(vocab), sum(s.text_chars for s in segments), sum(s.text_bytes for s in segments))
-
-
-@dataclass
-class Totals:
-    """What the vocabulary and the homophone table are made from, summed over segments:
-    CJK runs with their counts, and the names always kept and the CJK characters, each
-    with the number of segments holding it (so that a segment can be taken out again)."""
-
-    segments: list[Segment]
-    runs: Counter
-    keep: Counter
-    chars: Counter
-
-
-def _totals(segments: list[Segment], last: Totals | None) -> Totals:
-    """The :class:`Totals` of ``segments``: the last build's, less the segments gone and
-    plus those new, when few changed (summing 300 segments' runs again was 20 ms of a
-    one-document edit of 10,000 documents)."""
-    runs, keep, chars = Counter(), Counter(), Counter()
-    adding: list[Segment] = segments
-    if last is not None:
-        before = {id(seg) for seg in last.segments}
-        now = {id(seg) for seg in segments}
-        gone = [seg for seg in last.segments if id(seg) not in now]
-        came = [seg for seg in segments if id(seg) not in before]
-        if len(gone) + len(came) <= max(2, len(segments) // 8):
-            runs, keep, chars = last.runs.copy(), last.keep.copy(), last.chars.copy()
-            for seg in gone:
-                for total, part in ((runs, seg.runs), (keep, seg.keep), (chars, seg.chars)):
-                    total.subtract(part)
-                    for key in part:
-                        if total[key] <= 0:
-                            del total[key]
-            adding = came
-    for seg in adding:
-        runs.update(seg.runs)
-        keep.update(seg.keep)
-        chars.update(seg.chars)
-    return Totals(list(segments), runs, keep, chars)
+                       len(vocab), sum(s.text_chars for s in segments), sum(s.text_bytes for s in segments),
+                       [INDEX_DIR + name for name in (*made_names, *display.made)])
 
 
 def index_files(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,

@@ -17,7 +17,7 @@ from hypothesis import example as case, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, page_soup
-from generator import pinyin, search, searchdisplay, searchfiles
+from generator import pinyin, search, searchdisplay, searchfiles, searchtotals
 from generator.problems import Problems
 from generator.site import load_site
 from test_gate import SECRETS, assert_no_secret, make_gated_site
@@ -324,8 +324,8 @@ def test_totals_and_facet_columns_kept_from_the_last_build_equal_them_made_afres
     # segments that changed: the result must be what summing every segment gives
     rng = random.Random(seed)
     segments = [_fake_segment(rng) for _ in range(rng.randint(1, 24))]
-    totals = searchfiles._totals(segments, None)
-    _, parts = searchfiles._facet_columns(segments)
+    totals = searchtotals.totals(segments, None)
+    _, parts = searchtotals.facet_columns(segments)
     for _ in range(4):
         changed = list(segments)
         for _ in range(rng.randint(0, 2)):
@@ -336,13 +336,17 @@ def test_totals_and_facet_columns_kept_from_the_last_build_equal_them_made_afres
                 del changed[rng.randrange(len(changed))]
             else:
                 changed.insert(rng.randint(0, len(changed)), _fake_segment(rng))
-        kept = searchfiles._totals(changed, totals)
-        fresh = searchfiles._totals(changed, None)
+        kept = searchtotals.totals(changed, totals)
+        fresh = searchtotals.totals(changed, None)
         for name in ("runs", "keep", "chars"):
             assert dict(getattr(kept, name)) == dict(getattr(fresh, name)), name
             assert all(count > 0 for count in getattr(kept, name).values())
-        columns, new_parts = searchfiles._facet_columns(changed, {"segments": segments, "facets": parts})
-        assert columns == searchfiles._facet_columns(changed)[0]
+        assert [dict(c) for c in kept.facets] == [dict(c) for c in fresh.facets]
+        assert all(count > 0 for c in kept.facets for count in c.values())
+        columns, new_parts = searchtotals.facet_columns(changed, {"segments": segments, "facets": parts},
+                                                        kept.facets)
+        # the values the kept counts give are those found in the records
+        assert columns == searchtotals.facet_columns(changed)[0]
         segments, totals, parts = changed, kept, new_parts
 
 
