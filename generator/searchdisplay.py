@@ -67,6 +67,9 @@ class DisplayFiles:
         self.files: dict[str, Any] = {}
         self.made: list[str] = []         # the files made, not taken from ``reuse``
         self.prints: dict[str, str] = {}
+        # runs of the last build replayed whole: their files are not put into ``files``
+        # and ``prints`` unless asked for (see finish_changes)
+        self.replayed: list = []
         self.segments: list = []
         self.offsets: list[int] = []      # each segment's first record number
         self.bases: list[int] = []        # each segment's first chunk number, a multiple of PACK
@@ -118,8 +121,7 @@ class DisplayFiles:
                 or tuple(self.places[i + 1 - len(last[8]):i + 1]) != last[8]
                 or not all(map(self.reuse.__contains__, last[7]))):
             return False
-        self.prints.update(zip(last[5], last[6]))
-        self.files.update(zip(last[5], map(self.reuse.__getitem__, last[7])))
+        self.replayed.append(last)
         self.block = last[4]
         self.runs.append(last)
         return True
@@ -128,7 +130,29 @@ class DisplayFiles:
         """(the files, their prints), the last m/ file made."""
         self._meta_files(final=True)
         self.decoded.clear()
+        reuse = self.reuse
+        for last in self.replayed:
+            self.prints.update(zip(last[5], last[6]))
+            self.files.update(zip(last[5], map(reuse.__getitem__, last[7])))
+        self.replayed = []
         return self.files, self.prints
+
+    def finish_changes(self) -> tuple[dict[str, Any], dict[str, str], int] | None:
+        """When the files have the last build's names: (the files that are not of a
+        run replayed whole, every file's print, how many files there are); else None,
+        and :meth:`finish` gives them all. After a one-document edit of 10,000
+        documents, putting the 323 replayed runs' 34,000 files and prints into the maps
+        again was 40 ms."""
+        self._meta_files(final=True)
+        self.decoded.clear()
+        old = self.old_prints
+        count = len(self.files) + sum(len(last[5]) for last in self.replayed)
+        # every name is the last build's but those made (the others were taken from it)
+        if count != len(old) or not all(map(old.__contains__, self.made)):
+            return None
+        prints = dict(old)
+        prints.update(self.prints)
+        return self.files, prints, count
 
     def _make(self, name: str, stamp: str, items: Callable[[], list]) -> None:
         self.prints[name] = stamp

@@ -200,8 +200,9 @@ def site_segments(site: Site, check: Callable[[], None] = _no_check,
         # its runs are the site's, with the swapped documents in place (the same
         # fields but the body, so the same places and cuts; the same task rows).
         # Walking the site's 10,000 items again to key 324 runs was 45 ms of an edit.
+        swapped = swaps.keys()
         for key, entry in old.items():
-            if not any(id(item) in swaps for item in entry[0]):
+            if swapped.isdisjoint(map(id, entry[0])):
                 new[key] = entry
                 segments.append(entry[2])
                 each(entry[2])
@@ -500,7 +501,8 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
                               "totals": totals, "spans": spans if edited is not None else None}
     check()
 
-    shown, prints = display.finish()
+    changes = display.finish_changes()
+    shown, prints = display.finish() if changes is None else changes[:2]
     if memo is not None:
         memo["prints_new"], memo["display_new"] = prints, display.runs
 
@@ -522,9 +524,22 @@ def build_index(site: Site, check: Callable[[], None] = _no_check, memo: dict | 
         "pinyin": " ".join(pshards), "split": " ".join(split),
     }
     add("manifest.json", _json(manifest))
-    return SearchIndex({INDEX_DIR + k: files[k] for k in sorted(files)}, total, term_count,
+    made = [INDEX_DIR + name for name in (*made_names, *display.made)]
+    if changes is not None and len(files) + changes[2] - len(shown) == len(reuse) and \
+            all(map(reuse.__contains__, made)):
+        # The last build's names, every file not made taken from it (see take_last and
+        # DisplayFiles): its map, in its order, with the files made put in. Sorting the
+        # 42,000 names again was 30 ms of an edit at 10,000 documents.
+        ordered = dict(reuse)
+        for path, name in zip(made, (*made_names, *display.made)):
+            ordered[path] = files[name]
+    else:
+        if changes is not None:
+            files.update(display.finish()[0])
+        ordered = {INDEX_DIR + k: files[k] for k in sorted(files)}
+    return SearchIndex(ordered, total, term_count,
                        len(vocab), sum(s.text_chars for s in segments), sum(s.text_bytes for s in segments),
-                       [INDEX_DIR + name for name in (*made_names, *display.made)])
+                       made)
 
 
 def index_files(site: Site, check: Callable[[], None] = _no_check, memo: dict | None = None,

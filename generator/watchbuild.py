@@ -43,7 +43,7 @@ from .linkcheck import recheck_links
 from .permalinks import LEDGER, write_ledger
 from .problems import BuildFailed, Problem, Problems
 from .search import INDEX_DIR
-from .segmentshelf import SHELF_DIR
+from .segmentshelf import SHELF_DIR, give_back
 from .serve import TIDY_EVERY, Watcher
 from .sourcelisting import Listing, input_files, stat_key, template_folders
 from .writer import (MANIFEST, WRITING, Kept, ManifestText, StaleOutput, content_bytes, remove_output,
@@ -369,6 +369,10 @@ class Publisher:
                             self.known, frozenset(self.ours))
         self.known = self.cache.inputs()
         self.unsaved, self.ours = 0, set()
+        # what the edits' search refreshes freed (they no longer trim the heap: 26 ms
+        # each) and what the save freed, handed back while the editor is idle: the idle
+        # watcher of 10,000 documents was 52 MB larger without it
+        give_back()
 
     def finish(self) -> None:
         """Before the process ends: the search index written and the cache saved."""

@@ -318,6 +318,20 @@ def test_memory_is_handed_back_after_builds_that_make_many_segments_only(make_si
     fresh = Builder(site.root)
     fresh.build()
     assert outputs_equal(outputs, fresh.outputs) == []
+    # the index's files come in the order of their paths, whether the last build's
+    # map was taken with the files made put in (the same names) or sorted again (a
+    # document with more text: new c/ files)
+    for body, same_names in (("第7篇，改了第二次。\n", True), ("".join(f"第{n}段，依申请公开。\n\n" for n in range(400)), False)):
+        site.document("d07", body=body)
+        builder.build(defer_search=True)
+        before = {p for p in builder.outputs if p.startswith("search/index/")}
+        outputs = builder.refresh_search()
+        index = [p for p, _ in builder.data_outputs["search"]]
+        assert index == sorted(index) and (set(index) == before) == same_names
+        assert set(index) == {p for p in outputs if p.startswith("search/index/")}
+        fresh = Builder(site.root)
+        fresh.build()
+        assert outputs_equal(outputs, fresh.outputs) == []
 
 
 def test_unchanged_segments_take_their_display_files_from_the_last_build(make_site, monkeypatch):
