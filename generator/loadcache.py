@@ -180,9 +180,10 @@ class LoadCache:
         loaded afresh lets its last version go."""
         # (an old version saved again with the same bytes is in ``used`` already)
         replaced = {(name[0], self.digests[name]) for name in loaded if name in self.digests}
-        self.used.update(key for key in self.entries if key not in replaced)
-        for name, digest in self.digests.items():
-            self._loaded.setdefault(name, digest)
+        # as sets and maps at once, not a key at a time (32,000 entries and 10,000
+        # digests at 10,000 documents: 25 ms of an edit)
+        self.used |= self.entries.keys() - replaced
+        self._loaded = {**self.digests, **self._loaded}
 
     def forget_unused(self) -> None:
         """Drop entries no source uses any more (deleted or edited files)."""

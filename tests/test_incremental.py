@@ -829,9 +829,17 @@ def test_a_body_edit_swaps_the_document_into_the_last_site(make_site, monkeypatc
     path = site.document("b", front="title: 文件b\ndisclosure: 主动公开\npublished: 2024-06-12\n"
                          "issuer: 区政府办公室\nunit_scope: local\n",
                          body="b的正文，改过了。\n\n## 一、要求\n\n## 二、新的一节\n\n内容。\n")
+    entries, digests = set(builder.cache.entries), dict(builder.cache.digests)
     builder.build(hints={str(path.resolve())})
     assert loads == [] and builder.rendered == 1
     assert builder.site is not before and builder.site.pages is not before.pages
+    # the load cache keeps every other source and what was derived from them, and
+    # lets the edited document's last version go (carry_over, as a whole load would)
+    assert builder.cache.digests.keys() == digests.keys()
+    changed = [name for name, d in builder.cache.digests.items() if d != digests[name]]
+    assert [name[0] for name in changed] == ["document"] and str(changed[0][1]).endswith("/b")
+    gone = entries - set(builder.cache.entries)
+    assert len(gone) == 1 and next(iter(gone))[0] == "document"
     html = builder.outputs["documents/b/index.html"].decode()
     assert "b的正文，改过了" in html and "二、新的一节" in html          # body and its headings
     assert outputs_equal(builder.outputs, full_build(site.root)[0]) == []
