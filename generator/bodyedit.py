@@ -151,4 +151,20 @@ def _replan(site: Site, swapped: dict[int, Document], cache: "LoadCache") -> tup
     return tuple(pages)
 
 
-__all__ = ["swap_bodies"]
+def merge_swaps(known: dict[int, Document] | None, last: Site | None,
+                site: Site) -> dict[int, Document] | None:
+    """``known`` (the documents swapped in since the search memo was made) with those
+    ``site`` swapped into ``last`` (:func:`swap_bodies`: the same
+    documents in the same places, but for these). A document swapped before is keyed
+    by the memo's object it replaced, which the memo keeps alive."""
+    if known is None or last is None or len(last.documents) != len(site.documents):
+        return None
+    merged = dict(known)
+    back = {id(doc): key for key, doc in known.items()}
+    for old, new in zip(last.documents, site.documents):
+        if old is not new:
+            merged[back.get(id(old), id(old))] = new
+    return merged
+
+
+__all__ = ["merge_swaps", "swap_bodies"]

@@ -31,7 +31,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .build import DATA_OUTPUTS, Outputs, after_pages, collect_outputs
-from .bodyedit import swap_bodies
+from .bodyedit import merge_swaps, swap_bodies
 from .cachestore import Roots, pack_map, unpack_map
 from .collector import no_gc
 from .content.documents import Document
@@ -307,7 +307,7 @@ class Builder:
             site = swapped if swapped is not None else load_site(self.site_dir, problems, drafts=self.drafts,
                                                                  cache=self.cache)
         loaded = list(problems.items)
-        swaps = _swaps(self.search_swaps, self.site, site) if swapped is not None else None
+        swaps = merge_swaps(self.search_swaps, self.site, site) if swapped is not None else None
         templates = stamps.digest(sorted(p for d in template_dirs(self.site_dir)
                                          for p in d.rglob("*") if p.is_file() and p.suffix != ".css"))
         # a hinted pass looked at few files: the stamps of the others still hold
@@ -529,7 +529,7 @@ class Builder:
     def _search_memo(self, swaps: dict[int, Any] | None = None) -> dict:
         """What the search index keeps from the last build: its segments, and its display
         files with what they were made from (see :mod:`generator.searchdisplay`);
-        ``swaps``: the documents swapped in since (see :func:`_swaps`)."""
+        ``swaps``: the documents swapped in since (see :func:`~generator.bodyedit.merge_swaps`)."""
         files = self.data_outputs.get("search", ())
         kept = self.search_by_path
         # the map a refresh made of the very same list: the list made into a map again
@@ -588,21 +588,6 @@ class Builder:
         self.search_by_path = (files, index.files)
         self.outputs, self.search_stale = outputs, False
         return outputs
-
-
-def _swaps(known: dict[int, Any] | None, last: Site | None, site: Site) -> dict[int, Any] | None:
-    """``known`` (the documents swapped in since the search memo was made) with those
-    ``site`` swapped into ``last`` (:func:`~generator.bodyedit.swap_bodies`: the same
-    documents in the same places, but for these). A document swapped before is keyed
-    by the memo's object it replaced, which the memo keeps alive."""
-    if known is None or last is None or len(last.documents) != len(site.documents):
-        return None
-    merged = dict(known)
-    back = {id(doc): key for key, doc in known.items()}
-    for old, new in zip(last.documents, site.documents):
-        if old is not new:
-            merged[back.get(id(old), id(old))] = new
-    return merged
 
 
 def outputs_equal(a: dict[str, bytes | Path], b: dict[str, bytes | Path]) -> list[str]:
