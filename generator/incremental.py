@@ -246,11 +246,11 @@ class Builder:
         self.link_files: frozenset = frozenset()
         self.anchored: frozenset = frozenset()  # pages that links point into with a #fragment
         self.search_stale = False
-        # the index files the last refresh_search made: the others are the very objects
-        # it started from
-        self.search_made: list[str] | None = None
-        # the outputs the last build changed (see _build), None: not known
+        self.search_made: list[str] | None = None    # index files the last refresh made
+        # the outputs the last build changed (None: not known); builds made, and the one
+        # whose links linkcheck.recheck_links checked last
         self.changed_outputs: list[str] | None = None
+        self.builds, self.checked_build = 0, -1
         # data_outputs["search"] as that refresh also gave it, by path (see _search_memo)
         self.search_by_path: tuple[list, dict] | None = None
         # the documents swapped in (bodyedit) since the search memo was made: the id of
@@ -449,6 +449,7 @@ class Builder:
         self.last_outputs = outputs
         # the last outputs but for these (None: not known), for a caller that wrote them
         self.changed_outputs = changed
+        self.builds += 1
         self.outputs = dict(outputs.files)
         self.rendered = rendered
         return problems

@@ -260,3 +260,46 @@ def test_body_edits_in_a_row_start_from_the_outputs_written(make_site, tmp_path,
             assert isinstance(publisher.builder.outputs[written], Kept), (k, written)
     publisher.refresh_search()
     assert tree_digest(out) == _full(site, tmp_path / "full")
+
+
+def test_a_body_edits_link_check_finds_what_a_full_check_finds(make_site, tmp_path, monkeypatch):
+    # A body edit's build names the pages it changed; the link check right after it
+    # then takes every other page's links from the last check and checks again only
+    # those pages and the pages with a broken link, unless a page pointed into lost an
+    # anchor (then every page). Each time the broken links are those of a full check
+    # of the same outputs, and the cache's next check (a command-line build) agrees.
+    from generator import linkcheck
+    checks: list = []
+    real = linkcheck.find_broken_links
+    monkeypatch.setattr(linkcheck, "find_broken_links",
+                        lambda *a, **k: checks.append(k.get("only")) or real(*a, **k))
+    front = "title: 文件{}\ndisclosure: 主动公开\npublished: 2024-06-{}\n"
+    site = make_site()
+    one = "一、总体要求\n\n正文。\n"
+    two = one + "\n二、总体要求\n\n正文。\n"
+    site.document("a", front=front.format("a", 11), body="见[乙](../b/)和[乙的第二部分](../b/#p2)。\n")
+    site.document("b", front=front.format("b", 12), body=one)
+    site.document("c", front=front.format("c", 13), body=one)
+    out = tmp_path / "out"
+    publisher = Publisher(site.root, out)
+    assert publisher.rebuild()
+    steps = [("b gains the second part", "b", two, False),
+             ("c gains a second part", "c", two, False),
+             ("b loses it", "b", one, True),
+             ("a links to a page that is not there", "a", "见[丙](../zz/)和[乙](../b/#p2)。\n", False),
+             ("a mends it", "a", "见[乙](../b/)。\n", False)]
+    seen, whole = [], []
+    for step, name, body, _ in steps:
+        path = site.document(name, front=front.format(name, {"a": 11, "b": 12, "c": 13}[name]), body=body)
+        checks.clear()
+        assert publisher.rebuild(hints={str(path.resolve())}), step
+        builder = publisher.builder
+        assert builder.changed_outputs is not None, step          # a body edit's build
+        assert builder.checked_build == builder.builds, step      # checked right after it
+        found = sorted((b.page, b.href) for b in builder.broken)
+        full = sorted((b.page, b.href) for b in real(builder.last_outputs.files, "/"))
+        assert found == full, step
+        whole.append(checks == [None])
+        seen.append(len(found))
+    assert seen == [0, 0, 1, 2, 0], seen
+    assert whole == [want for *_, want in steps], whole
