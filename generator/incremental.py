@@ -246,7 +246,7 @@ class Builder:
         self.link_files: frozenset = frozenset()
         self.anchored: frozenset = frozenset()  # pages that links point into with a #fragment
         self.search_stale = False
-        self.search_made: list[str] | None = None    # index files the last refresh made
+        self.search_made: dict[str, str | None] | None = None   # see SearchIndex.made
         # the outputs the last build changed (None: not known); builds made, and the one
         # whose links linkcheck.recheck_links checked last
         self.changed_outputs: list[str] | None = None

@@ -494,9 +494,9 @@ def recheck_links(builder, outputs, output_dir: Path, base_url: str) -> list[Bro
         anchored |= builder.anchored
     else:
         broken = find_broken_links(files, base_url, pages, parsed, anchored=anchored, complete=True)
-    # (the others are packed: read back so, or packed by the last check)
-    for links in (parsed.values() if changed is None else
-                  [parsed[rel] for rel in fresh | {b.page for b in broken} if rel in parsed]):
+    # (after a body edit only the pages read again are unpacked: the check reads the
+    # others' packed form as it is)
+    for links in (parsed.values() if changed is None else [parsed[rel] for rel in fresh if rel in parsed]):
         links.pack()
     builder.links, builder.broken, builder.link_files = parsed, broken, names
     builder.checked_build = builder.builds

@@ -42,7 +42,6 @@ from .incremental import Builder
 from .linkcheck import recheck_links
 from .permalinks import LEDGER, write_ledger
 from .problems import BuildFailed, Problem, Problems
-from .search import INDEX_DIR
 from .segmentshelf import SHELF_DIR, give_back
 from .serve import TIDY_EVERY, Watcher
 from .sourcelisting import Listing, input_files, stat_key, template_folders
@@ -238,14 +237,11 @@ class Publisher:
         # then only the index's files that are not the very objects written are looked
         # at, rather than all 65,000 outputs (10,000 documents): those the refresh made
         # (the others it took from the outputs it started from), with the SHA-256 it
-        # took of the term files (hashing their 33 MB again was 20 ms of an edit)
-        changed = None if base is None else builder.search_made
-        sums, cut = builder.search_shards.get("sums", {}), len(INDEX_DIR)
-
-        def digest(rel: str) -> str | None:
-            return sums.get(rel[cut:]) if rel.startswith(INDEX_DIR) else None
+        # took of them (hashing the term files' 33 MB again was 20 ms of an edit)
+        made = builder.search_made or {}
+        changed = None if base is None else list(made)
         try:
-            written = self._publish(outputs, changed=changed, digests=digest)
+            written = self._publish(outputs, changed=changed, digests=made.get)
         except (OSError, StaleOutput) as e:
             print(f"{self.output_dir}: 错误: 搜索索引没有写入：{e}；保存任一文件后重试。", file=sys.stderr)
             self.through_cache = True
